@@ -1,0 +1,25 @@
+// One Jest run over every package's unit tests (`*.test.ts` beside the code). Packages import each other by
+// source, so a test never runs against a stale build.
+const shared = {
+  testEnvironment: 'node',
+  transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/../tsconfig.jest.json' }] },
+  moduleNameMapper: { '^@provena/wire$': '<rootDir>/../wire/src/index.ts' },
+  testMatch: ['<rootDir>/src/**/*.test.ts'],
+};
+
+module.exports = {
+  projects: [
+    ...['wire', 'chaincode', 'iot-simulator'].map((name) => ({
+      ...shared,
+      displayName: name,
+      rootDir: `<rootDir>/${name}`,
+    })),
+    // The repository's own scripts (network/, scripts/), driven as a user runs them.
+    {
+      ...shared,
+      displayName: 'scripts',
+      rootDir: '<rootDir>/test',
+      testMatch: ['<rootDir>/network/**/*.test.ts', '<rootDir>/scripts/**/*.test.ts'],
+    },
+  ],
+};

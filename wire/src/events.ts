@@ -1,0 +1,83 @@
+/**
+ * Chaincode event names. One constant per state change so emitters and listeners cannot drift apart.
+ * Payloads are the JSON documents typed below.
+ */
+export const LedgerEvent = {
+  DeviceRegistered: 'DeviceRegistered',
+  KeyRotated: 'KeyRotated',
+  DeviceRevoked: 'DeviceRevoked',
+  ShipmentCreated: 'ShipmentCreated',
+  DevicesAttached: 'DevicesAttached',
+  DevicesDetached: 'DevicesDetached',
+  CustodyOffered: 'CustodyOffered',
+  CustodyAccepted: 'CustodyAccepted',
+  CustodyRejected: 'CustodyRejected',
+  ComplianceBreach: 'ComplianceBreach',
+  BreachDisposed: 'BreachDisposed',
+  ShipmentDelivered: 'ShipmentDelivered',
+  ReadingsRecorded: 'ReadingsRecorded',
+} as const;
+
+export type LedgerEvent = (typeof LedgerEvent)[keyof typeof LedgerEvent];
+
+export interface DeviceEventPayload {
+  deviceId: string;
+  ownerOrg: string;
+}
+
+export interface KeyRotatedPayload extends DeviceEventPayload {
+  effectiveFromSeq: number;
+}
+
+/**
+ * Revocation refuses every reading of the device not already on the ledger. The ledger keeps no per-device
+ * sequence counter (it would serialise ingest), so the payload carries the reason rather than a cut-off sequence.
+ */
+export interface DeviceRevokedPayload extends DeviceEventPayload {
+  reason: string;
+}
+
+export interface ShipmentEventPayload {
+  shipmentId: string;
+  custodianOrg: string;
+}
+
+export interface DevicesAttachedPayload extends ShipmentEventPayload {
+  deviceIds: string[];
+}
+
+export interface CustodyEventPayload extends ShipmentEventPayload {
+  fromOrg: string;
+  toOrg: string;
+}
+
+export interface ComplianceBreachPayload {
+  shipmentId: string;
+  breachId: string;
+  deviceId: string;
+  seq: number;
+  rule: string;
+  limit: number;
+  observed: number;
+}
+
+/** One disposition may settle several breaches; Fabric keeps one event per transaction, so they travel together. */
+export interface BreachDisposedPayload {
+  shipmentId: string;
+  breachIds: string[];
+  disposition: string;
+}
+
+/**
+ * One RecordReadings transaction's outcome. Fabric keeps a single chaincode event per transaction, so the
+ * compliance breaches a batch raised travel inside this event rather than as separate ComplianceBreach events;
+ * listeners fan them out.
+ */
+export interface ReadingsRecordedPayload {
+  accepted: number;
+  duplicates: number;
+  refused: number;
+  breaches: ComplianceBreachPayload[];
+  /** (deviceId, seq) of each accepted reading, so listeners can confirm individual readings from events. */
+  readings: { deviceId: string; seq: number }[];
+}

@@ -1,0 +1,46 @@
+export { RefusalCode, WireError } from './errors';
+export { LedgerErrorCode, parseLedgerError, type ParsedLedgerError } from './ledger-errors';
+export { ID_PATTERN, Limits } from './limits';
+export { parseStrictJson, type JsonValue, type StrictJsonOptions } from './strict-json';
+export {
+  READING_FORMAT_VERSION,
+  MEASUREMENT_RANGES,
+  checkId,
+  checkReading,
+  checkSignedReading,
+  type Location,
+  type Measurements,
+  type Reading,
+  type SignedReading,
+} from './reading';
+export {
+  canonicalJson,
+  canonicalReadingBytes,
+  normaliseLowS,
+  parseDevicePrivateKey,
+  parseDevicePublicKey,
+  publicKeyPem,
+  readingHash,
+  signLowS,
+  signReading,
+  verifyReadingSignature,
+} from './signature';
+export {
+  checkClockSkew,
+  decodeSignedReading,
+  encodeSignedReading,
+  openSignedReading,
+  sealReading,
+} from './envelope';
+export { Topics, deviceIdOfReadingTopic, type RejectionNotice } from './topics';
+export * from './events';
+export { loadReadingVectors, type ReadingVector, type ReadingVectorFile } from './vectors';
+export {
+  COMPLIANCE_LIMITS,
+  COMPLIANCE_RULES,
+  evaluateCompliance,
+  type Bounds,
+  type ComplianceMetric,
+  type ComplianceProfile,
+  type Violation,
+} from './compliance';
