@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# The README's test command (`npm test`), and what CI runs: installs what is missing, builds, lints and runs
+# every test tier that this machine can run. Ends with one line "tests: N passed, N failed".
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+step() { printf '\n==> %s\n' "$*"; }
+mkdir -p reports
+rm -f reports/jest-*.json
+
+step "Node $(node --version) (need >= 20.19)"
+node -e 'const [a,b]=process.versions.node.split(".").map(Number); if (a<20||(a===20&&b<19)) { console.error("Node 20.19 or newer is required"); process.exit(2); }'
+
+step "Dependencies"
+# npm ci is the reproducible install; skip it when node_modules already matches the lock file.
+if [[ ! -f node_modules/.package-lock.json || package-lock.json -nt node_modules/.package-lock.json ]]; then
+  npm ci --no-audit --no-fund
+else
+  echo "node_modules matches package-lock.json"
+fi
+
+step "Mosquitto"
+bash scripts/ensure-mosquitto.sh
+
+step "Build"
+npm run build
+
+step "Lint"
+npm run lint
+
+status=0
+step "Unit tests (every package, and the repository's scripts)"
+npx jest --ci --json --outputFile=reports/jest-unit.json || status=1
+
+step "Integration tests (real Mosquitto)"
+npm run -w @provena/iot-simulator test:integration -- --ci --json --outputFile="$PWD/reports/jest-integration-simulator.json" || status=1
+
+# Sums Jest's JSON reports into the plain closing line CI reads.
+node -e '
+  const fs = require("fs");
+  let passed = 0, failed = 0;
+  for (const f of fs.readdirSync("reports").filter((f) => /^jest-.*\.json$/.test(f))) {
+    const r = JSON.parse(fs.readFileSync("reports/" + f, "utf8"));
+    passed += r.numPassedTests; failed += r.numFailedTests + r.numRuntimeErrorTestSuites;
+  }
+  console.log(`\ntests: ${passed} passed, ${failed} failed`);
+'
+exit $status
