@@ -1,0 +1,71 @@
+import { X509Certificate } from 'node:crypto';
+import type { Context } from 'fabric-contract-api';
+import { LedgerErrorCode } from '@provena/wire';
+import { LedgerError } from './ledger-error';
+
+/** The organisation whose members may read everything and write nothing. */
+export const AUDITOR_MSP = 'AuditorMSP';
+
+/** What a caller may do: `admin` manages its organisation's devices, `operator` runs shipments, `auditor` reads. */
+export type Role = 'admin' | 'operator' | 'auditor';
+
+/** Who is invoking the transaction, derived once per transaction by {@link callerOf}. */
+export interface Caller {
+  readonly mspId: string;
+  readonly role: Role;
+  /** Fabric's client id (`x509::<subject>::<issuer>`), recorded as the actor of custody steps and dispositions. */
+  readonly id: string;
+}
+
+// Fabric's NodeOU identifiers (msp/config.yaml). Exactly one of them classifies an identity; Fabric CA adds
+// affiliation OUs (e.g. OU=department1) next to it, which carry no role.
+const NODE_OUS = ['admin', 'client', 'peer', 'orderer'] as const;
+const ROLE_OF_NODE_OU: Readonly<Record<string, Role | undefined>> = { admin: 'admin', client: 'operator' };
+
+/**
+ * The role of an identity from its MSP id and certificate subject (Node's `X509Certificate.subject` form: one
+ * `key=value` per line). The auditor organisation's members are auditors whatever their OU.
+ *
+ * @throws {@link LedgerError} FORBIDDEN when the subject has no single admin or client NodeOU.
+ * @example
+ * roleFromSubject('ProducerMSP', 'O=ProducerMSP\nOU=client\nCN=User1'); // => 'operator'
+ */
+export function roleFromSubject(mspId: string, subject: string): Role {
+  if (mspId === AUDITOR_MSP) return 'auditor';
+  const nodeOus = subject
+    .split('\n')
+    .filter((line) => line.startsWith('OU='))
+    .map((line) => line.slice(3))
+    .filter((ou) => (NODE_OUS as readonly string[]).includes(ou));
+  const role = nodeOus.length === 1 ? ROLE_OF_NODE_OU[nodeOus[0] ?? ''] : undefined;
+  if (role === undefined) {
+    const found = nodeOus.length === 0 ? 'no NodeOU' : `NodeOU ${nodeOus.join(', ')}`;
+    throw new LedgerError(
+      LedgerErrorCode.Forbidden,
+      `the ${mspId} identity has ${found}; only admin and client identities of member organisations may transact`,
+    );
+  }
+  return role;
+}
+
+/**
+ * The subject of the caller's certificate. Fabric hands the certificate over as PEM bytes.
+ * @throws {@link LedgerError} FORBIDDEN when the identity is not an X.509 certificate.
+ */
+export function subjectOfIdentity(idBytes: Uint8Array): string {
+  try {
+    return new X509Certificate(Buffer.from(idBytes)).subject;
+  } catch (err) {
+    throw new LedgerError(LedgerErrorCode.Forbidden, 'the caller identity is not an X.509 certificate', {
+      cause: err,
+    });
+  }
+}
+
+/** Derives the transaction's {@link Caller} from the client identity Fabric attached to the proposal. */
+export function callerOf(ctx: Context): Caller {
+  const identity = ctx.clientIdentity;
+  const mspId = identity.getMSPID();
+  const role = roleFromSubject(mspId, subjectOfIdentity(identity.getIDBytes()));
+  return { mspId, role, id: identity.getID() };
+}

@@ -1,0 +1,206 @@
+import type { Context } from 'fabric-contract-api';
+import {
+  canonicalJson,
+  LedgerErrorCode,
+  LedgerEvent,
+  type BreachDisposedPayload,
+  type CustodyEventPayload,
+  type DeviceEventPayload,
+  type DeviceRevokedPayload,
+  type DevicesAttachedPayload,
+  type KeyRotatedPayload,
+  type ReadingsRecordedPayload,
+  type ShipmentEventPayload,
+} from '@provena/wire';
+import { parseIntegerArgument } from './input';
+import { LedgerError } from './ledger-error';
+
+/** One key and its value as a range or partial-composite query returns it. */
+export interface StateEntry {
+  key: string;
+  value: Uint8Array;
+}
+
+/** A page of a paginated query: Fabric's bookmark is the key the next page starts at, "" after the last page. */
+export interface Page<T> {
+  items: T[];
+  bookmark: string;
+  fetchedRecordsCount: number;
+}
+
+/** What a paginated query selects: the keys under a partial composite key, or a simple-key range [start, end). */
+export type PageQuery =
+  | { kind: 'partial'; objectType: string; attributes: string[] }
+  | { kind: 'range'; startKey: string; endKey: string };
+
+/** The largest page any query returns; larger requests are served this many. */
+export const MAX_PAGE_SIZE = 200;
+const MAX_BOOKMARK_LENGTH = 1024;
+const MAX_UNICODE_RUNE = '\u{10ffff}';
+
+/** The payload type of each chaincode event, so an emitter cannot send the wrong shape. */
+export interface EventPayloads {
+  [LedgerEvent.DeviceRegistered]: DeviceEventPayload;
+  [LedgerEvent.KeyRotated]: KeyRotatedPayload;
+  [LedgerEvent.DeviceRevoked]: DeviceRevokedPayload;
+  [LedgerEvent.ShipmentCreated]: ShipmentEventPayload;
+  [LedgerEvent.DevicesAttached]: DevicesAttachedPayload;
+  [LedgerEvent.DevicesDetached]: DevicesAttachedPayload;
+  [LedgerEvent.CustodyOffered]: CustodyEventPayload;
+  [LedgerEvent.CustodyAccepted]: CustodyEventPayload;
+  [LedgerEvent.CustodyRejected]: CustodyEventPayload;
+  [LedgerEvent.BreachDisposed]: BreachDisposedPayload;
+  [LedgerEvent.ShipmentDelivered]: ShipmentEventPayload;
+  [LedgerEvent.ReadingsRecorded]: ReadingsRecordedPayload;
+}
+
+function printableKey(key: string): string {
+  return JSON.stringify(key);
+}
+
+/** Parses a value this chaincode wrote (canonical JSON). */
+export function decodeRecord<T>(key: string, bytes: Uint8Array): T {
+  try {
+    return JSON.parse(Buffer.from(bytes).toString('utf8')) as T;
+  } catch (err) {
+    throw new LedgerError(LedgerErrorCode.Internal, `state under ${printableKey(key)} is not JSON`, {
+      cause: err,
+    });
+  }
+}
+
+/**
+ * Reads a record as of the last committed block. Fabric does not show a transaction its own writes, so never
+ * read back what the same transaction wrote.
+ */
+export async function readRecord<T>(ctx: Context, key: string): Promise<T | undefined> {
+  const bytes = await ctx.stub.getState(key);
+  return bytes.length === 0 ? undefined : decodeRecord<T>(key, bytes);
+}
+
+/** Writes a record as RFC 8785 canonical JSON: every endorser produces the same bytes whatever the field order. */
+export async function writeRecord(ctx: Context, key: string, value: unknown): Promise<void> {
+  await ctx.stub.putState(key, Buffer.from(canonicalJson(value), 'utf8'));
+}
+
+/** Sets the transaction's chaincode event. Fabric keeps one per transaction: a second call replaces the first. */
+export function emitEvent<N extends keyof EventPayloads>(
+  ctx: Context,
+  name: N,
+  payload: EventPayloads[N],
+): void {
+  ctx.stub.setEvent(name, Buffer.from(canonicalJson(payload), 'utf8'));
+}
+
+type StateIterator = Awaited<ReturnType<Context['stub']['getStateByRange']>>;
+
+async function drain(iterator: StateIterator): Promise<StateEntry[]> {
+  const entries: StateEntry[] = [];
+  try {
+    for (let r = await iterator.next(); !r.done; r = await iterator.next()) {
+      entries.push({ key: r.value.key, value: r.value.value });
+    }
+  } finally {
+    await iterator.close();
+  }
+  return entries;
+}
+
+/**
+ * Every entry under a partial composite key. Usable in submit transactions: Fabric re-runs the range at
+ * validation, so a key added concurrently (a new breach, say) invalidates the transaction instead of slipping by.
+ */
+export async function scanPartial(
+  ctx: Context,
+  objectType: string,
+  attributes: string[],
+): Promise<StateEntry[]> {
+  return drain(await ctx.stub.getStateByPartialCompositeKey(objectType, attributes));
+}
+
+/**
+ * Parses a page size argument: a positive integer, served at most {@link MAX_PAGE_SIZE} at a time.
+ * @throws {@link LedgerError} INVALID_ARGUMENT
+ */
+export function parsePageSize(text: string): number {
+  return Math.min(parseIntegerArgument(text, 'pageSize', 1, Number.MAX_SAFE_INTEGER), MAX_PAGE_SIZE);
+}
+
+function compareKeys(a: string, b: string): number {
+  return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
+}
+
+/**
+ * One page of a query. Only for evaluate (read-only) transactions: Fabric refuses paginated queries in a
+ * transaction that writes.
+ *
+ * The peer uses a bookmark as the start key without checking it, so one outside the query's range would read
+ * other keys; such bookmarks are refused.
+ * @throws {@link LedgerError} INVALID_ARGUMENT for a bookmark that does not belong to this query.
+ */
+export async function readPage(
+  ctx: Context,
+  query: PageQuery,
+  pageSize: number,
+  bookmark: string,
+): Promise<Page<StateEntry>> {
+  const [start, end] =
+    query.kind === 'partial'
+      ? ((key) => [key, key + MAX_UNICODE_RUNE])(
+          ctx.stub.createCompositeKey(query.objectType, query.attributes),
+        )
+      : [query.startKey, query.endKey];
+  if (
+    bookmark !== '' &&
+    (bookmark.length > MAX_BOOKMARK_LENGTH ||
+      compareKeys(bookmark, start) < 0 ||
+      compareKeys(bookmark, end) >= 0)
+  ) {
+    throw new LedgerError(LedgerErrorCode.InvalidArgument, 'bookmark does not belong to this query');
+  }
+  const { iterator, metadata } =
+    query.kind === 'partial'
+      ? await ctx.stub.getStateByPartialCompositeKeyWithPagination(
+          query.objectType,
+          query.attributes,
+          pageSize,
+          bookmark,
+        )
+      : await ctx.stub.getStateByRangeWithPagination(query.startKey, query.endKey, pageSize, bookmark);
+  const items = await drain(iterator);
+  return { items, bookmark: metadata.bookmark, fetchedRecordsCount: metadata.fetchedRecordsCount };
+}
+
+/** A Fabric timestamp as Unix milliseconds. Transaction timestamps carry `seconds` as a Long, history as a number. */
+export function timestampMs(ts: { seconds: number | { toNumber(): number }; nanos: number }): number {
+  const seconds = typeof ts.seconds === 'number' ? ts.seconds : ts.seconds.toNumber();
+  return seconds * 1000 + Math.floor(ts.nanos / 1_000_000);
+}
+
+/** One change of a key, newest first as Fabric (v2.0 and later) returns them. */
+export interface HistoryEntry {
+  txId: string;
+  timestamp: number;
+  isDelete: boolean;
+  value: unknown;
+}
+
+/** The history of one key (needs the peer's history database, on by default). */
+export async function readHistory(ctx: Context, key: string): Promise<HistoryEntry[]> {
+  const iterator = await ctx.stub.getHistoryForKey(key);
+  const entries: HistoryEntry[] = [];
+  try {
+    for (let r = await iterator.next(); !r.done; r = await iterator.next()) {
+      const { txId, isDelete, timestamp, value } = r.value;
+      entries.push({
+        txId,
+        timestamp: timestampMs(timestamp),
+        isDelete,
+        value: isDelete || value.length === 0 ? null : decodeRecord<unknown>(key, value),
+      });
+    }
+  } finally {
+    await iterator.close();
+  }
+  return entries;
+}
