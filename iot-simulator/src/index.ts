@@ -1,0 +1,132 @@
+// The simulator as a library: what tests, benchmarks and (later) the gateway client import.
+export {
+  isSimulatorError,
+  ScenarioError,
+  SimulatorError,
+  SimulatorErrorCode,
+  type ScenarioIssue,
+} from './errors';
+
+export { newPrng, type Prng } from './random/prng';
+export {
+  exponential,
+  gamma,
+  gaussian,
+  logNormal,
+  negativeBinomial,
+  poisson,
+  poissonProcess,
+  uniform,
+} from './random/distributions';
+
+export type * from './scenario/scenario.types';
+export {
+  deviceReadingCount,
+  deviceWindow,
+  loadScenario,
+  MAX_SCENARIO_READINGS,
+  parseScenario,
+  validateScenario,
+} from './scenario/scenario.parser';
+export { COLD_CHAIN_DEFAULTS, EQUIPMENT_DEFAULTS } from './scenario/model-params.parser';
+export { formatDuration, formatInstant, parseDuration, parseInstant } from './scenario/time-units';
+
+export type { Sample } from './models/sample';
+export {
+  coldChainSamples,
+  planDoorOpenings,
+  reeferDriftC,
+  type ColdChainContext,
+  type DoorOpening,
+} from './models/cold-chain.model';
+export {
+  equipmentSamples,
+  failureAgeDays,
+  planEquipmentLifecycle,
+  wearCurveMmS,
+  type EquipmentContext,
+  type EquipmentEvent,
+  type EquipmentLifecycle,
+  type WearCycle,
+} from './models/equipment.model';
+export {
+  expectedOrders,
+  generateDemand,
+  planShipments,
+  promotionLift,
+  type DemandDay,
+  type ShipmentPlan,
+} from './models/demand.model';
+export {
+  newComplianceTracker,
+  type ComplianceTally,
+  type ComplianceTracker,
+  type Excursion,
+} from './models/compliance';
+export { planScenario, type CustodyEvent, type DeviceRun, type ScenarioPlan } from './models/scenario-plan';
+
+export {
+  openFileKeyStore,
+  type DeviceKeyStore,
+  type FileKeyStoreOptions,
+  type ReadingSealer,
+} from './devices/key-store';
+export {
+  newFileSequenceStore,
+  newMemorySequenceStore,
+  type FileSequenceStoreOptions,
+  type SequenceStore,
+} from './devices/sequence-store';
+export { newOfflineBuffer, type OfflineBuffer, type OfflineBufferOptions } from './devices/offline-buffer';
+export type { ReadingPublisher } from './devices/reading-publisher.port';
+export {
+  newMemoryDeviceRegistry,
+  type DeviceRegistry,
+  type MemoryDeviceRegistry,
+  type ProvisionedDevice,
+} from './devices/device-registry.port';
+export {
+  newMemoryReadingPublisher,
+  type MemoryReadingPublisher,
+  type MemoryReadingPublisherOptions,
+  type PublishedPayload,
+} from './devices/memory-publisher.adapter';
+export {
+  newSimulatedDevice,
+  type DeviceStats,
+  type SimulatedDevice,
+  type SimulatedDeviceOptions,
+} from './devices/simulated-device';
+export { provisionScenarioDevices } from './devices/provisioning';
+export {
+  newMqttReadingPublisher,
+  waitForConnection,
+  type MqttReadingPublisherOptions,
+} from './mqtt/mqtt-publisher.adapter';
+
+export {
+  buildHostileExample,
+  HOSTILE_MODES,
+  sequenceNumbersNeeded,
+  type HostileContext,
+  type HostileExample,
+  type HostileMode,
+  type HostilePayload,
+  type HostileVerdict,
+} from './hostile/hostile.modes';
+
+export { signedReadings } from './run/signed-readings';
+export {
+  formatSummary,
+  newSummaryCollector,
+  type RunSummary,
+  type SummaryCollector,
+} from './run/run-summary';
+export {
+  publishScenario,
+  type Pacing,
+  type PublishProgress,
+  type PublishResult,
+  type PublishScenarioOptions,
+} from './run/scenario-publisher';
+export { runCli } from './commands/cli-main';

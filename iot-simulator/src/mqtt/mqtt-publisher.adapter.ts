@@ -1,0 +1,195 @@
+import { connect, ErrorWithReasonCode, type IClientOptions, type MqttClient } from 'mqtt';
+import { Topics } from '@provena/wire';
+import { SimulatorError, SimulatorErrorCode } from '../errors';
+import type { ReadingPublisher } from '../devices/reading-publisher.port';
+
+export interface MqttReadingPublisherOptions {
+  /** `mqtt://host:port` (or `mqtts://`). */
+  url: string;
+  /** Unique per connection: a second client with the same id takes the session over and the first is kicked. */
+  clientId: string;
+  /**
+   * How long the broker keeps the session after a disconnect (default 300 s). Long enough to ride out a broker
+   * restart or a network blip; the session is not meant to outlive the simulator process.
+   */
+  sessionExpirySeconds?: number;
+  /** Our own bound on unacknowledged publishes; the broker's Receive Maximum lowers it further (default 100). */
+  maxInFlight?: number;
+  /** Delay between reconnection attempts (default 1000 ms). */
+  reconnectPeriodMs?: number;
+  connectTimeoutMs?: number;
+  keepaliveSeconds?: number;
+  username?: string;
+  password?: string;
+}
+
+interface Waiting {
+  topic: string;
+  payload: Buffer;
+  resolve(): void;
+  reject(error: Error): void;
+}
+
+/**
+ * One MQTT 5 connection carrying the readings of many devices.
+ *
+ * Why one client per process (or per group of devices) and not one per device: the gateway authenticates each
+ * reading by its device signature, not by the connection it arrived on, so sharing a connection loses nothing
+ * the system relies on. Ten thousand simulated devices as ten thousand TCP connections would measure the broker's
+ * connection handling and the simulator's socket limit, not the ingest path. The CLI still splits a fleet into
+ * groups (`--devices-per-client`) for when per-connection behaviour is what a test wants to exercise.
+ *
+ * Clean start is off with a session expiry, so after a broker restart (with persistence) or a network drop the
+ * session resumes and mqtt.js resends every publish still awaiting its PUBACK.
+ */
+class MqttReadingPublisher implements ReadingPublisher {
+  readonly #client: MqttClient;
+  readonly #listeners = new Set<(connected: boolean) => void>();
+  readonly #waiting: Waiting[] = [];
+  readonly #inFlight = new Set<Waiting>();
+  readonly #maxInFlight: number;
+  #window: number;
+  #connected = false;
+  #closed = false;
+
+  constructor(options: Readonly<MqttReadingPublisherOptions>) {
+    this.#maxInFlight = options.maxInFlight ?? 100;
+    this.#window = this.#maxInFlight;
+    const clientOptions: IClientOptions = {
+      protocolVersion: 5,
+      clientId: options.clientId,
+      clean: false,
+      properties: { sessionExpiryInterval: options.sessionExpirySeconds ?? 300 },
+      reconnectPeriod: options.reconnectPeriodMs ?? 1000,
+      connectTimeout: options.connectTimeoutMs ?? 10_000,
+      keepalive: options.keepaliveSeconds ?? 30,
+      // Readings are QoS 1; nothing may sit in mqtt.js's unbounded offline queue, the device buffer bounds it.
+      queueQoSZero: false,
+      ...(options.username !== undefined && { username: options.username }),
+      ...(options.password !== undefined && { password: options.password }),
+    };
+    this.#client = connect(options.url, clientOptions);
+    this.#client.on('connect', (connack) => {
+      // MQTT 5: the broker says how many QoS 1 publishes it will take unacknowledged; exceeding it is a
+      // protocol error the broker may disconnect for.
+      const receiveMaximum = connack.properties?.receiveMaximum ?? 65_535;
+      this.#window = Math.max(1, Math.min(this.#maxInFlight, receiveMaximum));
+      this.#setConnected(true);
+      this.#sendWaiting();
+    });
+    this.#client.on('close', () => this.#setConnected(false));
+    this.#client.on('offline', () => this.#setConnected(false));
+    // Connection errors surface as 'close' and are retried; without a listener mqtt.js would throw them.
+    this.#client.on('error', () => undefined);
+  }
+
+  get connected(): boolean {
+    return this.#connected;
+  }
+
+  #setConnected(connected: boolean): void {
+    if (this.#connected === connected) return;
+    this.#connected = connected;
+    for (const listener of this.#listeners) listener(connected);
+  }
+
+  publish(deviceId: string, payload: Uint8Array): Promise<void> {
+    if (this.#closed) {
+      return Promise.reject(new SimulatorError(SimulatorErrorCode.PublisherClosed, 'publisher is closed'));
+    }
+    if (!this.#connected) {
+      return Promise.reject(
+        new SimulatorError(SimulatorErrorCode.BrokerUnavailable, 'not connected to the broker'),
+      );
+    }
+    return new Promise<void>((resolve, reject) => {
+      this.#waiting.push({
+        topic: Topics.readings(deviceId),
+        payload: Buffer.from(payload),
+        resolve,
+        reject,
+      });
+      this.#sendWaiting();
+    });
+  }
+
+  /**
+   * Hands waiting publishes to mqtt.js while the window has room. Publishes already handed over stay with
+   * mqtt.js across a disconnect (it resends them on reconnect); waiting ones stay here until then.
+   */
+  #sendWaiting(): void {
+    while (this.#connected && this.#inFlight.size < this.#window && this.#waiting.length > 0) {
+      const item = this.#waiting.shift()!;
+      this.#inFlight.add(item);
+      this.#client.publish(item.topic, item.payload, { qos: 1 }, (error) => {
+        if (!this.#inFlight.delete(item)) return; // already settled by close()
+        if (error) item.reject(translate(error));
+        else item.resolve();
+        this.#sendWaiting();
+      });
+    }
+  }
+
+  onConnectionChange(listener: (connected: boolean) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    // Nothing outstanding and still connected: say goodbye and ask the broker to drop the session now, instead
+    // of keeping it for the expiry interval. Otherwise end at once: waiting for acknowledgements that may never
+    // come would hang the caller, and the pending publishes are reported as unacknowledged below.
+    const graceful = this.#connected && this.#inFlight.size === 0 && this.#waiting.length === 0;
+    const closed = new SimulatorError(
+      SimulatorErrorCode.PublisherClosed,
+      'publisher closed before the broker acknowledged',
+    );
+    for (const item of [...this.#waiting.splice(0), ...this.#inFlight]) item.reject(closed);
+    this.#inFlight.clear();
+    this.#setConnected(false);
+    if (graceful) await this.#client.endAsync(false, { properties: { sessionExpiryInterval: 0 } });
+    else await this.#client.endAsync(true);
+  }
+}
+
+/** MQTT 5 PUBACK reason codes of 0x80 and above are refusals; anything else here is a lost connection. */
+function translate(error: Error): SimulatorError {
+  if (error instanceof ErrorWithReasonCode) {
+    return new SimulatorError(
+      SimulatorErrorCode.PublishRefused,
+      `broker refused the reading: ${error.message} (reason code 0x${error.code.toString(16)})`,
+      { cause: error },
+    );
+  }
+  return new SimulatorError(SimulatorErrorCode.BrokerUnavailable, `publish interrupted: ${error.message}`, {
+    cause: error,
+  });
+}
+
+/**
+ * Connects (in the background; watch {@link ReadingPublisher.onConnectionChange}) and returns the publisher.
+ * @example
+ * const publisher = newMqttReadingPublisher({ url: 'mqtt://127.0.0.1:1883', clientId: 'sim-1' });
+ */
+export function newMqttReadingPublisher(options: Readonly<MqttReadingPublisherOptions>): ReadingPublisher {
+  return new MqttReadingPublisher(options);
+}
+
+/** Resolves once `publisher` is connected, or false after `timeoutMs`. */
+export function waitForConnection(publisher: ReadingPublisher, timeoutMs: number): Promise<boolean> {
+  if (publisher.connected) return Promise.resolve(true);
+  return new Promise((resolve) => {
+    const stop = publisher.onConnectionChange((connected) => {
+      if (!connected) return;
+      clearTimeout(timer);
+      stop();
+      resolve(true);
+    });
+    const timer = setTimeout(() => {
+      stop();
+      resolve(false);
+    }, timeoutMs);
+  });
+}
