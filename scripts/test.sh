@@ -32,6 +32,9 @@ status=0
 step "Unit tests (every package, and the repository's scripts)"
 npx jest --ci --json --outputFile=reports/jest-unit.json || status=1
 
+step "Chaincode on the real fabric-shim (the real chaincode server process, a test-double peer)"
+npx jest -c chaincode/jest.shim.config.js --ci --json --outputFile="$PWD/reports/jest-shim-chaincode.json" || status=1
+
 step "Integration tests (real Mosquitto)"
 npm run -w @provena/iot-simulator test:integration -- --ci --json --outputFile="$PWD/reports/jest-integration-simulator.json" || status=1
 

@@ -109,6 +109,18 @@ describe('dispatch through fabric-chaincode-node', () => {
     );
   });
 
+  it("answers Fabric's org.hyperledger.fabric:GetMetadata, which tools read to discover the contracts", async () => {
+    const response = await invoke('AuditorMSP', 'client', 'org.hyperledger.fabric:GetMetadata');
+    expect(response).toMatchObject({ status: 200 });
+    const metadata = JSON.parse(response.payload!.toString('utf8')) as Metadata;
+    expect(Object.keys(metadata.contracts)).toEqual([
+      'device',
+      'shipment',
+      'reading',
+      'org.hyperledger.fabric',
+    ]);
+  });
+
   it('leaves argument-count errors to the shim, without a code', async () => {
     const response = await invoke('ProducerMSP', 'client', 'device:GetDevice', 'd1', 'extra');
     expect(response.status).toBe(500);

@@ -1,0 +1,458 @@
+import { randomUUID } from 'node:crypto';
+import * as grpc from '@grpc/grpc-js';
+import { ledger, peer } from '@hyperledger/fabric-protos';
+import { buildProposal, protoTimestamp, readProposal, type Creator } from './proposal.helper';
+
+// A test double of a Fabric peer's side of the chaincode protocol (core/chaincode/handler.go): it connects to a
+// chaincode-as-a-service process the way a peer does, sends it TRANSACTION messages built from real proposals,
+// and serves its GET_STATE, PUT_STATE, range, history and iterator requests from an in-memory world state. It
+// keeps the semantics a chaincode can observe; it does not order, validate endorsement policies, check MVCC
+// versions (tests commit one transaction at a time) or verify signatures.
+
+const Type = peer.ChaincodeMessage.Type;
+type MessageType = (typeof Type)[keyof typeof Type];
+type Stream = grpc.ClientDuplexStream<peer.ChaincodeMessage, peer.ChaincodeMessage>;
+
+/** Fabric's batch size between peer and shim for unpaginated queries (QueryResponseGenerator.MaxResultLimit). */
+export const MAX_RESULT_LIMIT = 100;
+/** Fabric's default `ledger.state.totalQueryLimit`: the most results one query returns. */
+const TOTAL_QUERY_LIMIT = 100_000;
+/** Fabric's ERRORTHRESHOLD: a chaincode response at or above it fails endorsement. */
+const ERROR_THRESHOLD = 400;
+
+/** A chaincode event as the chaincode set it. */
+export interface ChaincodeEventRecord {
+  readonly name: string;
+  readonly payload: Buffer;
+}
+
+/** What one run of the chaincode produced: its response, its event and its simulated writes. */
+export interface Endorsement {
+  readonly txId: string;
+  readonly timestampMs: number;
+  readonly status: number;
+  readonly message: string;
+  readonly payload: Buffer;
+  readonly event: ChaincodeEventRecord | undefined;
+  /** The write set, in first-write order: key → value, null for a delete. Discarded when the chaincode fails. */
+  readonly writes: ReadonlyMap<string, Buffer | null>;
+}
+
+/** An event of a committed transaction. */
+export interface CommittedEvent extends ChaincodeEventRecord {
+  readonly txId: string;
+}
+
+/** The chaincode refused the proposal (status >= 400); `message` is the chaincode's message, unwrapped. */
+export class ChaincodeRefusal extends Error {
+  override readonly name = 'ChaincodeRefusal';
+
+  constructor(
+    readonly txId: string,
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** The peer side of one chaincode connection, with a channel's world state. */
+export interface FakePeer {
+  /** The chaincode id the chaincode sent in REGISTER. */
+  readonly registeredAs: string;
+  /** Runs a proposal (endorsement only): nothing is committed. */
+  endorse(creator: Creator, args: readonly string[]): Promise<Endorsement>;
+  /**
+   * Endorses and commits: the writes are applied and the event recorded, as after a valid block.
+   * @throws {@link ChaincodeRefusal} when the chaincode fails; nothing is committed.
+   */
+  submit(creator: Creator, args: readonly string[]): Promise<Endorsement>;
+  /**
+   * Endorses without committing, as a query (evaluate) does.
+   * @throws {@link ChaincodeRefusal} when the chaincode fails.
+   */
+  evaluate(creator: Creator, args: readonly string[]): Promise<Endorsement>;
+  /** Events of committed transactions, oldest first. */
+  events(): readonly CommittedEvent[];
+  /** Ends the stream and the gRPC client. */
+  close(): Promise<void>;
+}
+
+export interface FakePeerOptions {
+  /** host:port of the chaincode server. */
+  readonly address: string;
+  /** The chaincode id the peer expects in REGISTER; proposals name the part before the colon. */
+  readonly chaincodeId: string;
+  readonly channelId: string;
+  /** Transaction timestamps (a client's clock). */
+  readonly clock: () => number;
+  /** The peer's `chaincode.executetimeout`; default 10 s. */
+  readonly executeTimeoutMs?: number;
+}
+
+interface KeyModification {
+  txId: string;
+  value: Buffer;
+  isDelete: boolean;
+  timestampMs: number;
+}
+
+function compareKeys(a: string, b: string): number {
+  return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
+}
+
+/** Committed state in LevelDB's order (UTF-8 bytes), and every key's history. */
+class WorldState {
+  readonly #values = new Map<string, Buffer>();
+  readonly #history = new Map<string, KeyModification[]>();
+
+  get(key: string): Buffer | undefined {
+    return this.#values.get(key);
+  }
+
+  /** Keys in [start, end) in byte order; an empty end is unbounded. */
+  range(start: string, end: string): [string, Buffer][] {
+    return [...this.#values.entries()]
+      .filter(([key]) => compareKeys(key, start) >= 0 && (end === '' || compareKeys(key, end) < 0))
+      .sort(([a], [b]) => compareKeys(a, b));
+  }
+
+  /** Newest first, as Fabric 2.x returns history. */
+  history(key: string): KeyModification[] {
+    return [...(this.#history.get(key) ?? [])].reverse();
+  }
+
+  apply(txId: string, timestampMs: number, writes: ReadonlyMap<string, Buffer | null>): void {
+    for (const [key, value] of writes) {
+      if (value === null) this.#values.delete(key);
+      else this.#values.set(key, value);
+      const entries = this.#history.get(key) ?? [];
+      entries.push({ txId, value: value ?? Buffer.alloc(0), isDelete: value === null, timestampMs });
+      this.#history.set(key, entries);
+    }
+  }
+}
+
+/** An open query: its remaining results, served in batches of MAX_RESULT_LIMIT. */
+interface QueryContext {
+  remaining: Uint8Array[];
+}
+
+/** How the chaincode ended a transaction. */
+type Outcome = Pick<Endorsement, 'status' | 'message' | 'payload' | 'event'>;
+
+/** One transaction being simulated. */
+interface Simulation {
+  readonly writes: Map<string, Buffer | null>;
+  /** Open unpaginated queries by iterator id. */
+  readonly queries: Map<string, QueryContext>;
+  paginatedQueryPerformed: boolean;
+  readonly done: (outcome: Outcome) => void;
+}
+
+function kvResult(key: string, value: Buffer): Uint8Array {
+  const kv = new ledger.queryresult.KV();
+  kv.setKey(key);
+  kv.setValue(value);
+  return kv.serializeBinary();
+}
+
+function historyResult(m: KeyModification): Uint8Array {
+  const km = new ledger.queryresult.KeyModification();
+  km.setTxId(m.txId);
+  km.setValue(m.value);
+  km.setIsDelete(m.isDelete);
+  km.setTimestamp(protoTimestamp(m.timestampMs));
+  return km.serializeBinary();
+}
+
+function queryResponse(
+  id: string,
+  results: Uint8Array[],
+  hasMore: boolean,
+  metadata?: Uint8Array,
+): Uint8Array {
+  const response = new peer.QueryResponse();
+  response.setId(id);
+  response.setHasMore(hasMore);
+  response.setResultsList(
+    results.map((bytes) => {
+      const r = new peer.QueryResultBytes();
+      r.setResultbytes(bytes);
+      return r;
+    }),
+  );
+  if (metadata) response.setMetadata(metadata);
+  return response.serializeBinary();
+}
+
+const TYPE_NAMES = Object.fromEntries(Object.entries(Type).map(([name, n]) => [n, name])) as Record<
+  number,
+  string
+>;
+
+/**
+ * Connects to a chaincode server as a peer does and completes the handshake (REGISTER → REGISTERED, READY).
+ * @throws Error when the chaincode registers under another id or the stream fails first.
+ */
+export async function connectFakePeer(options: FakePeerOptions): Promise<FakePeer> {
+  const client = new peer.ChaincodeClient(options.address, grpc.credentials.createInsecure());
+  const stream: Stream = client.connect();
+  const state = new WorldState();
+  const committedEvents: CommittedEvent[] = [];
+  const simulations = new Map<string, Simulation>();
+  const chaincodeName = options.chaincodeId.split(':')[0] ?? '';
+  let registered: (name: string) => void = () => undefined;
+  let failed: (err: Error) => void = () => undefined;
+  const handshake = new Promise<string>((resolve, reject) => {
+    registered = resolve;
+    failed = reject;
+  });
+
+  function send(type: MessageType, txId: string, payload: Uint8Array, channelId = options.channelId): void {
+    const msg = new peer.ChaincodeMessage();
+    msg.setType(type);
+    msg.setTxid(txId);
+    msg.setChannelId(channelId);
+    msg.setPayload(payload);
+    msg.setTimestamp(protoTimestamp(Date.now()));
+    stream.write(msg);
+  }
+
+  function rangeQuery(sim: Simulation, request: peer.GetStateByRange): Uint8Array {
+    if (request.getCollection() !== '') throw new Error('private data is not supported by the fake peer');
+    const metadataBytes = request.getMetadata_asU8();
+    const metadata =
+      metadataBytes.length > 0 ? peer.QueryMetadata.deserializeBinary(metadataBytes) : undefined;
+    const id = randomUUID();
+    // Fabric: paginated when metadata names a page size or a bookmark; the bookmark replaces the start key.
+    if (metadata && (metadata.getPagesize() > 0 || metadata.getBookmark() !== '')) {
+      if (sim.writes.size > 0) {
+        throw new Error(
+          'txmgr: the transaction has already performed a write on public data; paginated queries are not supported in a transaction that writes',
+        );
+      }
+      sim.paginatedQueryPerformed = true;
+      const start = metadata.getBookmark() || request.getStartkey();
+      const limit = Math.min(
+        metadata.getPagesize() > 0 ? metadata.getPagesize() : Infinity,
+        TOTAL_QUERY_LIMIT,
+      );
+      const entries = state.range(start, request.getEndkey());
+      const page = entries.slice(0, limit);
+      const responseMetadata = new peer.QueryResponseMetadata();
+      responseMetadata.setFetchedRecordsCount(page.length);
+      // LevelDB's bookmark: the key after the page, "" when the range is exhausted.
+      responseMetadata.setBookmark(entries[limit]?.[0] ?? '');
+      // Paginated results come in one response, whatever their number, and the query context is gone after it.
+      return queryResponse(
+        id,
+        page.map(([key, value]) => kvResult(key, value)),
+        false,
+        responseMetadata.serializeBinary(),
+      );
+    }
+    const results = state
+      .range(request.getStartkey(), request.getEndkey())
+      .slice(0, TOTAL_QUERY_LIMIT)
+      .map(([key, value]) => kvResult(key, value));
+    return nextBatch(sim, id, { remaining: results });
+  }
+
+  function nextBatch(sim: Simulation, id: string, context: QueryContext): Uint8Array {
+    const batch = context.remaining.slice(0, MAX_RESULT_LIMIT);
+    context.remaining = context.remaining.slice(MAX_RESULT_LIMIT);
+    const hasMore = context.remaining.length > 0;
+    // Like the peer, forget the iterator once the last batch is out; a later QUERY_STATE_CLOSE is still answered.
+    if (hasMore) sim.queries.set(id, context);
+    else sim.queries.delete(id);
+    return queryResponse(id, batch, hasMore);
+  }
+
+  function write(sim: Simulation, collection: string, key: string, value: Buffer | null): Uint8Array {
+    if (collection !== '') throw new Error('private data is not supported by the fake peer');
+    if (sim.paginatedQueryPerformed) {
+      throw new Error(
+        'txmgr: the transaction has already performed a paginated query; writes are not allowed',
+      );
+    }
+    // Fabric stores an empty value as a delete.
+    sim.writes.set(key, value === null || value.length === 0 ? null : value);
+    return new Uint8Array();
+  }
+
+  function serve(sim: Simulation, type: MessageType, payload: Uint8Array): Uint8Array {
+    switch (type) {
+      case Type.GET_STATE: {
+        const request = peer.GetState.deserializeBinary(payload);
+        if (request.getCollection() !== '') throw new Error('private data is not supported by the fake peer');
+        // Committed state only: a transaction never reads its own writes.
+        return state.get(request.getKey()) ?? new Uint8Array();
+      }
+      case Type.PUT_STATE: {
+        const request = peer.PutState.deserializeBinary(payload);
+        return write(sim, request.getCollection(), request.getKey(), Buffer.from(request.getValue_asU8()));
+      }
+      case Type.DEL_STATE: {
+        const request = peer.DelState.deserializeBinary(payload);
+        return write(sim, request.getCollection(), request.getKey(), null);
+      }
+      case Type.GET_STATE_BY_RANGE:
+        return rangeQuery(sim, peer.GetStateByRange.deserializeBinary(payload));
+      case Type.QUERY_STATE_NEXT: {
+        const id = peer.QueryStateNext.deserializeBinary(payload).getId();
+        const context = sim.queries.get(id);
+        if (!context) throw new Error('query iterator not found');
+        return nextBatch(sim, id, context);
+      }
+      case Type.QUERY_STATE_CLOSE: {
+        const id = peer.QueryStateClose.deserializeBinary(payload).getId();
+        sim.queries.delete(id);
+        return queryResponse(id, [], false);
+      }
+      case Type.GET_HISTORY_FOR_KEY: {
+        const key = peer.GetHistoryForKey.deserializeBinary(payload).getKey();
+        const results = state.history(key).slice(0, TOTAL_QUERY_LIMIT).map(historyResult);
+        return nextBatch(sim, randomUUID(), { remaining: results });
+      }
+      default:
+        throw new Error(`${TYPE_NAMES[type] ?? type} is not supported by the fake peer`);
+    }
+  }
+
+  stream.on('data', (msg: peer.ChaincodeMessage) => {
+    const type = msg.getType();
+    const txId = msg.getTxid();
+    const channelId = msg.getChannelId();
+    if (type === Type.REGISTER) {
+      const name = peer.ChaincodeID.deserializeBinary(msg.getPayload_asU8()).getName();
+      if (name !== options.chaincodeId) {
+        failed(new Error(`chaincode registered as ${name}, expected ${options.chaincodeId}`));
+        stream.cancel();
+        return;
+      }
+      send(Type.REGISTERED, '', new Uint8Array(), '');
+      send(Type.READY, '', new Uint8Array(), '');
+      registered(name);
+      return;
+    }
+    const sim = channelId === options.channelId ? simulations.get(txId) : undefined;
+    if (!sim) {
+      send(Type.ERROR, txId, Buffer.from(`no transaction context for ${channelId}/${txId}`), channelId);
+      return;
+    }
+    if (type === Type.COMPLETED || type === Type.ERROR) {
+      simulations.delete(txId);
+      if (type === Type.ERROR) {
+        // The shim could not run the transaction at all (unparseable input or proposal).
+        const message = Buffer.from(msg.getPayload_asU8()).toString('utf8');
+        sim.done({ status: 500, message, payload: Buffer.alloc(0), event: undefined });
+        return;
+      }
+      const response = peer.Response.deserializeBinary(msg.getPayload_asU8());
+      const event = msg.getChaincodeEvent();
+      sim.done({
+        status: response.getStatus(),
+        message: response.getMessage(),
+        payload: Buffer.from(response.getPayload_asU8()),
+        event: event && { name: event.getEventName(), payload: Buffer.from(event.getPayload_asU8()) },
+      });
+      return;
+    }
+    try {
+      send(Type.RESPONSE, txId, serve(sim, type, msg.getPayload_asU8()));
+    } catch (err) {
+      // The peer's wording: "<TYPE> failed: transaction ID: <txid>: <cause>".
+      const cause = err instanceof Error ? err.message : String(err);
+      send(Type.ERROR, txId, Buffer.from(`${TYPE_NAMES[type]} failed: transaction ID: ${txId}: ${cause}`));
+    }
+  });
+  stream.on('error', (err: Error) => {
+    failed(err);
+    for (const sim of simulations.values()) {
+      sim.done({
+        status: 500,
+        message: `stream failed: ${err.message}`,
+        payload: Buffer.alloc(0),
+        event: undefined,
+      });
+    }
+    simulations.clear();
+  });
+
+  async function endorse(creator: Creator, args: readonly string[]): Promise<Endorsement> {
+    const { signedProposal } = buildProposal({
+      channelId: options.channelId,
+      chaincodeName,
+      creator,
+      args,
+      timestampMs: options.clock(),
+    });
+    // The peer's part from here: read the proposal, start a simulation, hand the chaincode its input.
+    const proposal = readProposal(signedProposal);
+    if (proposal.chaincodeName !== chaincodeName) throw new Error(`no chaincode ${proposal.chaincodeName}`);
+    const writes = new Map<string, Buffer | null>();
+    const outcome = await new Promise<Outcome>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        simulations.delete(proposal.txId);
+        reject(new Error(`chaincode did not complete ${proposal.txId} within the execute timeout`));
+      }, options.executeTimeoutMs ?? 10_000);
+      simulations.set(proposal.txId, {
+        writes,
+        queries: new Map(),
+        paginatedQueryPerformed: false,
+        done: (result) => {
+          clearTimeout(timer);
+          resolve(result);
+        },
+      });
+      const msg = new peer.ChaincodeMessage();
+      msg.setType(Type.TRANSACTION);
+      msg.setTxid(proposal.txId);
+      msg.setChannelId(proposal.channelId);
+      msg.setPayload(proposal.input.serializeBinary());
+      msg.setProposal(signedProposal);
+      msg.setTimestamp(protoTimestamp(Date.now()));
+      stream.write(msg);
+    });
+    return { txId: proposal.txId, timestampMs: proposal.timestampMs, ...outcome, writes };
+  }
+
+  async function endorseOrThrow(creator: Creator, args: readonly string[]): Promise<Endorsement> {
+    const endorsement = await endorse(creator, args);
+    if (endorsement.status >= ERROR_THRESHOLD) {
+      throw new ChaincodeRefusal(endorsement.txId, endorsement.status, endorsement.message);
+    }
+    return endorsement;
+  }
+
+  // A chaincode server registers as soon as the stream opens; a silent one is the wrong process or port.
+  const timeout = setTimeout(() => failed(new Error('the chaincode sent no REGISTER within 5 s')), 5000);
+  let registeredAs: string;
+  try {
+    registeredAs = await handshake;
+  } catch (err) {
+    stream.cancel();
+    client.close();
+    throw err;
+  } finally {
+    clearTimeout(timeout);
+  }
+  return {
+    registeredAs,
+    endorse,
+    evaluate: endorseOrThrow,
+    async submit(creator, args) {
+      const endorsement = await endorseOrThrow(creator, args);
+      state.apply(endorsement.txId, endorsement.timestampMs, endorsement.writes);
+      if (endorsement.event) committedEvents.push({ txId: endorsement.txId, ...endorsement.event });
+      return endorsement;
+    },
+    events: () => committedEvents,
+    async close() {
+      stream.end();
+      stream.cancel();
+      client.close();
+    },
+  };
+}
