@@ -21,6 +21,8 @@ export const SimulatorErrorCode = {
   BrokerUnavailable: 'BROKER_UNAVAILABLE',
   /** The broker answered the publish with a failure reason code: the reading was not accepted. */
   PublishRefused: 'PUBLISH_REFUSED',
+  /** The broker refused a subscription (a rejection topic), so notices on it would never arrive. */
+  SubscriptionRefused: 'SUBSCRIPTION_REFUSED',
   /** The publisher was closed before the broker acknowledged the reading. */
   PublisherClosed: 'PUBLISHER_CLOSED',
   /** A command-line argument or option value is missing or wrong. */

@@ -98,11 +98,20 @@ export {
   type SimulatedDeviceOptions,
 } from './devices/simulated-device';
 export { provisionScenarioDevices } from './devices/provisioning';
+export { parseRejectionNotice, UNREADABLE_NOTICE, type RejectionFeed } from './devices/rejection-feed.port';
+export { newMemoryRejectionFeed, type MemoryRejectionFeed } from './devices/memory-rejection-feed.adapter';
 export {
   newMqttReadingPublisher,
   waitForConnection,
   type MqttReadingPublisherOptions,
 } from './mqtt/mqtt-publisher.adapter';
+export type { MqttSessionOptions } from './mqtt/mqtt-session';
+export {
+  openMqttPublisherPool,
+  type MqttPublisherPool,
+  type MqttPublisherPoolOptions,
+} from './mqtt/mqtt-publisher-pool';
+export { openMqttRejectionFeed, type MqttRejectionFeedOptions } from './mqtt/mqtt-rejection-feed.adapter';
 
 export {
   buildHostileExample,
@@ -129,4 +138,14 @@ export {
   type PublishResult,
   type PublishScenarioOptions,
 } from './run/scenario-publisher';
+export { newSystemClock, type Clock } from './load/clock.port';
+export { percentile, summariseLatencies, type LatencySummary } from './load/percentiles';
+export { loadDeviceIds, newLoadSampler, type LoadSampler } from './load/load-readings';
+export {
+  LOAD_ACKNOWLEDGEMENT,
+  runLoad,
+  type LoadProgress,
+  type LoadResult,
+  type LoadRunOptions,
+} from './load/load-run';
 export { runCli } from './commands/cli-main';

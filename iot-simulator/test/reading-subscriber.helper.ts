@@ -1,11 +1,13 @@
 import { connectAsync, type MqttClient } from 'mqtt';
 import type { KeyObject } from 'node:crypto';
-import { openSignedReading, Topics } from '@provena/wire';
+import { deviceIdOfReadingTopic, openSignedReading, Topics } from '@provena/wire';
 
-/** A test subscriber on one device's reading topic that verifies every message with the wire package. */
-export interface ReadingSubscriber {
-  /** How many times each sequence number arrived. */
-  readonly counts: ReadonlyMap<number, number>;
+/** A test subscriber on devices' reading topics that verifies every message with the wire package. */
+export interface FleetSubscriber {
+  /** Per device, how many times each sequence number arrived. */
+  readonly counts: ReadonlyMap<string, ReadonlyMap<number, number>>;
+  /** Messages received, valid or not. */
+  readonly received: number;
   /** Messages that failed decoding or verification, with the reason. */
   readonly invalid: string[];
   /** Resolves true once `predicate` holds, false after `timeoutMs`. */
@@ -13,16 +15,24 @@ export interface ReadingSubscriber {
   close(): Promise<void>;
 }
 
-export async function subscribeReadings(options: {
+/** The same for one device: `counts` is that device's. */
+export interface ReadingSubscriber extends Omit<FleetSubscriber, 'counts' | 'received'> {
+  readonly counts: ReadonlyMap<number, number>;
+}
+
+interface SubscriberOptions {
   url: string;
-  deviceId: string;
-  publicKey: KeyObject;
   clientId: string;
   /** Persistent session: clean start off and a session expiry, so the broker queues messages while we are away. */
   persistent: boolean;
-}): Promise<ReadingSubscriber> {
-  const counts = new Map<number, number>();
+}
+
+export async function subscribeFleetReadings(
+  options: SubscriberOptions & { publicKeys: ReadonlyMap<string, KeyObject> },
+): Promise<FleetSubscriber> {
+  const counts = new Map([...options.publicKeys.keys()].map((id) => [id, new Map<number, number>()]));
   const invalid: string[] = [];
+  let received = 0;
   const client: MqttClient = await connectAsync(options.url, {
     protocolVersion: 5,
     clientId: options.clientId,
@@ -31,17 +41,29 @@ export async function subscribeReadings(options: {
     ...(options.persistent && { properties: { sessionExpiryInterval: 300 } }),
   });
   client.on('error', () => undefined);
-  client.on('message', (_topic, payload) => {
+  client.on('message', (topic, payload) => {
+    received++;
+    const deviceId = deviceIdOfReadingTopic(topic) ?? '';
     try {
-      const { reading } = openSignedReading(payload, options.publicKey);
-      counts.set(reading.seq, (counts.get(reading.seq) ?? 0) + 1);
+      const publicKey = options.publicKeys.get(deviceId);
+      if (!publicKey) throw new Error(`message on ${topic}, a device without a key`);
+      const { reading } = openSignedReading(payload, publicKey);
+      if (reading.deviceId !== deviceId) throw new Error(`reading of ${reading.deviceId} on ${topic}`);
+      const seqs = counts.get(deviceId)!;
+      seqs.set(reading.seq, (seqs.get(reading.seq) ?? 0) + 1);
     } catch (error) {
       invalid.push(String(error));
     }
   });
-  await client.subscribeAsync(Topics.readings(options.deviceId), { qos: 1 });
+  await client.subscribeAsync(
+    [...options.publicKeys.keys()].map((id) => Topics.readings(id)),
+    { qos: 1 },
+  );
   return {
     counts,
+    get received() {
+      return received;
+    },
     invalid,
     async waitUntil(predicate, timeoutMs) {
       const deadline = Date.now() + timeoutMs;
@@ -54,5 +76,20 @@ export async function subscribeReadings(options: {
     async close() {
       await client.endAsync(true);
     },
+  };
+}
+
+export async function subscribeReadings(
+  options: SubscriberOptions & { deviceId: string; publicKey: KeyObject },
+): Promise<ReadingSubscriber> {
+  const fleet = await subscribeFleetReadings({
+    ...options,
+    publicKeys: new Map([[options.deviceId, options.publicKey]]),
+  });
+  return {
+    counts: fleet.counts.get(options.deviceId)!,
+    invalid: fleet.invalid,
+    waitUntil: (predicate, timeoutMs) => fleet.waitUntil(predicate, timeoutMs),
+    close: () => fleet.close(),
   };
 }

@@ -1,7 +1,7 @@
 import { once } from 'node:events';
 import type { Writable } from 'node:stream';
 import { SimulatorError, SimulatorErrorCode } from '../errors';
-import { parseDuration } from '../scenario/time-units';
+import { formatDuration, parseDuration } from '../scenario/time-units';
 
 /** Where a command writes: the process streams in the CLI, buffers in tests. */
 export interface CliIo {
@@ -39,10 +39,16 @@ export function positiveInteger(name: string, text: string | undefined, fallback
   return value;
 }
 
-export function durationOption(name: string, text: string | undefined, fallbackMs: number): number {
+/** A duration option in ms (`30s`, `2m`, `1m30s`); positive unless `allowZero`. */
+export function durationOption(
+  name: string,
+  text: string | undefined,
+  fallbackMs: number,
+  { allowZero = false } = {},
+): number {
   if (text === undefined) return fallbackMs;
   const ms = parseDuration(text);
-  if (ms === undefined || ms <= 0)
+  if (ms === undefined || ms < 0 || (ms === 0 && !allowZero))
     throw usageError(`--${name} must be a duration such as 30s or 2m, got "${text}"`);
   return ms;
 }
@@ -53,11 +59,27 @@ export function rateOption(text: string | undefined): number | undefined {
   return positiveNumber('rate', text.replace(/\/s$/, ''), 0);
 }
 
-export function requireBroker(url: string | undefined): string {
-  if (url === undefined) throw usageError('--broker is required, e.g. --broker mqtt://127.0.0.1:1883');
+/** The option's text; a usage error with an example when it is missing. */
+export function requireOption(name: string, text: string | undefined, example: string): string {
+  if (text === undefined) throw usageError(`--${name} is required, e.g. --${name} ${example}`);
+  return text;
+}
+
+export function requireBroker(text: string | undefined): string {
+  const url = requireOption('broker', text, 'mqtt://127.0.0.1:1883');
   if (!/^(mqtts?|wss?|tcp|ssl):\/\/[^/]+/.test(url))
     throw usageError(`--broker must be a URL like mqtt://host:1883, got "${url}"`);
   return url;
+}
+
+/** `[    3s]`: the start of a progress line, elapsed time right-aligned so the lines stay in columns. */
+export function elapsedStamp(ms: number): string {
+  return `[${formatDuration(ms).padStart(6)}]`;
+}
+
+/** `12,345`: counts in progress lines and summaries. */
+export function formatCount(value: number): string {
+  return Math.round(value).toLocaleString('en');
 }
 
 export const STATE_HELP = 'folder for device keys and sequence numbers (default .provena/iot-simulator)';

@@ -139,4 +139,63 @@ describe('cli', () => {
     );
     expect(result).toMatchObject({ code: 1, stderr: expect.stringContaining('cannot reach the broker') });
   });
+
+  describe('load', () => {
+    const options: Record<string, string> = {
+      broker: 'mqtt://127.0.0.1:1',
+      devices: '10',
+      rate: '100/s',
+      duration: '2s',
+    };
+    const load = (changes: Record<string, string | undefined>, ...extra: string[]) => {
+      const merged = { ...options, ...changes };
+      const args = Object.entries(merged).flatMap(([k, v]) => (v === undefined ? [] : [`--${k}`, v]));
+      return run('load', ...args, ...extra);
+    };
+
+    it('says which option is missing or wrong, with an example, and exits 2', async () => {
+      const cases: [Record<string, string | undefined>, string][] = [
+        [{ devices: undefined }, '--devices is required, e.g. --devices 100'],
+        [{ rate: undefined }, '--rate is required, e.g. --rate 1000/s'],
+        [{ duration: undefined }, '--duration is required, e.g. --duration 10s'],
+        [{ broker: undefined }, '--broker is required, e.g. --broker mqtt://127.0.0.1:1883'],
+        [{ broker: '127.0.0.1:1883' }, '--broker must be a URL like mqtt://host:1883'],
+        [{ rate: 'fast' }, '--rate must be a positive number, got "fast"'],
+        [{ rate: '0/s' }, '--rate must be a positive number, got "0"'],
+        [{ devices: '2.5' }, '--devices must be a whole number, got "2.5"'],
+        [{ devices: '0' }, '--devices must be a positive number, got "0"'],
+        [{ duration: '10' }, '--duration must be a duration such as 30s or 2m, got "10"'],
+        [{ duration: '0s' }, '--duration must be a duration such as 30s or 2m, got "0s"'],
+        [{ clients: '20' }, '--clients (20) cannot exceed --devices (10)'],
+        [{ 'device-prefix': 'bad/' }, '--device-prefix: device prefix "bad/" does not make valid device ids'],
+        [{ 'notice-wait': 'soon' }, '--notice-wait must be a duration such as 30s or 2m, got "soon"'],
+      ];
+      for (const [changes, message] of cases) {
+        const result = await load(changes);
+        expect({ changes, code: result.code, stderr: result.stderr }).toEqual({
+          changes,
+          code: 2,
+          stderr: expect.stringContaining(`load: ${message}`),
+        });
+      }
+      expect(await load({}, 'extra')).toMatchObject({
+        code: 2,
+        stderr: expect.stringContaining('load takes no positional arguments, got "extra"'),
+      });
+      expect(await load({}, '--bogus')).toMatchObject({
+        code: 2,
+        stderr: expect.stringContaining('--bogus'),
+      });
+    });
+
+    it('fails fast with exit 1 when the broker cannot be reached', async () => {
+      const port = await closedPort();
+      const result = await load({
+        broker: `mqtt://127.0.0.1:${port}`,
+        state: join(dir, 'load-state'),
+        'connect-timeout': '500ms',
+      });
+      expect(result).toMatchObject({ code: 1, stderr: expect.stringContaining('cannot reach the broker') });
+    });
+  });
 });

@@ -3,6 +3,7 @@ import { ScenarioError, SimulatorError, SimulatorErrorCode } from '../errors';
 import { ExitCode, writeLine, type CliIo } from './cli-io';
 import { GENERATE_USAGE, runGenerateCommand } from './generate.command';
 import { HOSTILE_USAGE, runHostileCommand } from './hostile.command';
+import { LOAD_USAGE, runLoadCommand } from './load.command';
 import { PUBLISH_USAGE, runPublishCommand } from './publish.command';
 import { runValidateCommand, VALIDATE_USAGE } from './validate.command';
 
@@ -11,10 +12,11 @@ const COMMANDS: Record<string, (args: string[], io: CliIo) => Promise<number>> =
   generate: runGenerateCommand,
   publish: runPublishCommand,
   hostile: runHostileCommand,
+  load: runLoadCommand,
 };
 
 export const USAGE = [
-  'Provena IoT simulator: fleets of signing devices, scenarios and hostile devices.',
+  'Provena IoT simulator: fleets of signing devices, scenarios, hostile devices and load.',
   '',
   VALIDATE_USAGE,
   '',
@@ -23,6 +25,8 @@ export const USAGE = [
   PUBLISH_USAGE,
   '',
   HOSTILE_USAGE,
+  '',
+  LOAD_USAGE,
 ].join('\n');
 
 /** Runs one CLI invocation and returns its exit code; never throws. */

@@ -40,6 +40,18 @@ describe('file sequence store', () => {
     expect(await seqs.reservedThrough('dev-1')).toBe(504);
   });
 
+  it('prepares a device with one reservation and hands out exactly the numbers next() would have', async () => {
+    const seqs = newFileSequenceStore({ directory: dir, blockSize: 100 });
+    await seqs.prepare('dev-1');
+    await seqs.prepare('dev-1'); // nothing left to do: no second block
+    expect(await seqs.reservedThrough('dev-1')).toBe(100);
+    expect(await seqs.next('dev-1')).toBe(1);
+    const restarted = newFileSequenceStore({ directory: dir, blockSize: 100 });
+    await restarted.prepare('dev-1');
+    expect(await restarted.reservedThrough('dev-1')).toBe(200);
+    expect(await restarted.next('dev-1')).toBe(101);
+  });
+
   it('writes the reservation atomically: no temporary file is left behind', async () => {
     const seqs = newFileSequenceStore({ directory: dir, blockSize: 10 });
     await Promise.all(Array.from({ length: 95 }, () => seqs.next('dev-1')));

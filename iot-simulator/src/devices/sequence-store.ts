@@ -12,6 +12,11 @@ export interface SequenceStore {
   next(deviceId: string): Promise<number>;
   /** The highest number reserved so far for the device (0 when none): every number handed out is at most this. */
   reservedThrough(deviceId: string): Promise<number>;
+  /**
+   * Does now the I/O the device's next {@link next} would do (loading its file, reserving a block), so that a
+   * caller timing its readings, such as a load run, does not find a durable write in its first one.
+   */
+  prepare(deviceId: string): Promise<void>;
 }
 
 export interface FileSequenceStoreOptions {
@@ -129,16 +134,24 @@ class FileSequenceStore implements SequenceStore {
     state.reservedThrough = target;
   }
 
+  /** The reservation under way for the device, or a new one: concurrent callers share one durable write. */
+  #reservation(deviceId: string, state: DeviceSequence): Promise<void> {
+    state.reserving ??= this.#reserve(deviceId, state).finally(() => {
+      state.reserving = undefined;
+    });
+    return state.reserving;
+  }
+
   async next(deviceId: string): Promise<number> {
     const state = await this.#state(deviceId);
     // Check and increment run without an await between them, so concurrent callers never get the same number.
-    while (state.next > state.reservedThrough) {
-      state.reserving ??= this.#reserve(deviceId, state).finally(() => {
-        state.reserving = undefined;
-      });
-      await state.reserving;
-    }
+    while (state.next > state.reservedThrough) await this.#reservation(deviceId, state);
     return state.next++;
+  }
+
+  async prepare(deviceId: string): Promise<void> {
+    const state = await this.#state(deviceId);
+    while (state.next > state.reservedThrough) await this.#reservation(deviceId, state);
   }
 
   async reservedThrough(deviceId: string): Promise<number> {
@@ -174,5 +187,6 @@ export function newMemorySequenceStore(): SequenceStore {
       return Promise.resolve(seq);
     },
     reservedThrough: (deviceId) => Promise.resolve((next.get(deviceId) ?? 1) - 1),
+    prepare: () => Promise.resolve(),
   };
 }

@@ -95,12 +95,17 @@ describe('simulated device', () => {
       onConnectionChange: () => () => undefined,
       close: () => Promise.resolve(),
     };
+    const refused: number[] = [];
     const device = newSimulatedDevice({
       deviceId: 'dev-1',
       sealer: keys,
       sequences: newMemorySequenceStore(),
       publisher: failing,
       maxInFlight: 1,
+      onRefused: (signed, error) => {
+        expect(error.code).toBe(SimulatorErrorCode.PublishRefused);
+        refused.push(signed.reading.seq);
+      },
     });
     await device.record(sample(0));
     await new Promise(setImmediate);
@@ -109,6 +114,7 @@ describe('simulated device', () => {
     await new Promise(setImmediate);
     // The refusal is final and does not hold up the readings behind it.
     expect(device.stats()).toMatchObject({ refused: 2, buffered: 0, sent: 0 });
+    expect(refused).toEqual([1, 2]);
     expect(await device.drain(10)).toBe(true);
   });
 });

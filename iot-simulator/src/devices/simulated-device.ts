@@ -1,5 +1,5 @@
 import { encodeSignedReading, READING_FORMAT_VERSION, type Reading, type SignedReading } from '@provena/wire';
-import { isSimulatorError, SimulatorErrorCode } from '../errors';
+import { isSimulatorError, SimulatorErrorCode, type SimulatorError } from '../errors';
 import type { Sample } from '../models/sample';
 import type { ReadingSealer } from './key-store';
 import { newOfflineBuffer } from './offline-buffer';
@@ -35,6 +35,8 @@ export interface SimulatedDeviceOptions {
   maxInFlight?: number;
   onAcknowledged?: (signed: SignedReading) => void;
   onDropped?: (signed: SignedReading) => void;
+  /** The broker answered the publish with a failure reason code; the reading is not sent again. */
+  onRefused?: (signed: SignedReading, error: SimulatorError) => void;
 }
 
 /**
@@ -122,6 +124,7 @@ class Device implements SimulatedDevice {
           // the reading goes back to the buffer, still the oldest, and counts as not sent.
           if (isSimulatorError(error, SimulatorErrorCode.PublishRefused)) {
             this.#refused++;
+            this.#options.onRefused?.(entry.signed, error);
             this.#pump();
           } else this.#keep(this.#buffer.unshift(entry));
           this.#settle();

@@ -1,26 +1,12 @@
-import { connect, ErrorWithReasonCode, type IClientOptions, type MqttClient } from 'mqtt';
+import { ErrorWithReasonCode, type MqttClient } from 'mqtt';
 import { Topics } from '@provena/wire';
 import { SimulatorError, SimulatorErrorCode } from '../errors';
 import type { ReadingPublisher } from '../devices/reading-publisher.port';
+import { connectSession, endSession, type MqttSessionOptions } from './mqtt-session';
 
-export interface MqttReadingPublisherOptions {
-  /** `mqtt://host:port` (or `mqtts://`). */
-  url: string;
-  /** Unique per connection: a second client with the same id takes the session over and the first is kicked. */
-  clientId: string;
-  /**
-   * How long the broker keeps the session after a disconnect (default 300 s). Long enough to ride out a broker
-   * restart or a network blip; the session is not meant to outlive the simulator process.
-   */
-  sessionExpirySeconds?: number;
+export interface MqttReadingPublisherOptions extends MqttSessionOptions {
   /** Our own bound on unacknowledged publishes; the broker's Receive Maximum lowers it further (default 100). */
   maxInFlight?: number;
-  /** Delay between reconnection attempts (default 1000 ms). */
-  reconnectPeriodMs?: number;
-  connectTimeoutMs?: number;
-  keepaliveSeconds?: number;
-  username?: string;
-  password?: string;
 }
 
 interface Waiting {
@@ -39,8 +25,8 @@ interface Waiting {
  * connection handling and the simulator's socket limit, not the ingest path. The CLI still splits a fleet into
  * groups (`--devices-per-client`) for when per-connection behaviour is what a test wants to exercise.
  *
- * Clean start is off with a session expiry, so after a broker restart (with persistence) or a network drop the
- * session resumes and mqtt.js resends every publish still awaiting its PUBACK.
+ * The session outlives a broker restart or a network drop ({@link connectSession}): mqtt.js resends every publish
+ * still awaiting its PUBACK.
  */
 class MqttReadingPublisher implements ReadingPublisher {
   readonly #client: MqttClient;
@@ -55,20 +41,7 @@ class MqttReadingPublisher implements ReadingPublisher {
   constructor(options: Readonly<MqttReadingPublisherOptions>) {
     this.#maxInFlight = options.maxInFlight ?? 100;
     this.#window = this.#maxInFlight;
-    const clientOptions: IClientOptions = {
-      protocolVersion: 5,
-      clientId: options.clientId,
-      clean: false,
-      properties: { sessionExpiryInterval: options.sessionExpirySeconds ?? 300 },
-      reconnectPeriod: options.reconnectPeriodMs ?? 1000,
-      connectTimeout: options.connectTimeoutMs ?? 10_000,
-      keepalive: options.keepaliveSeconds ?? 30,
-      // Readings are QoS 1; nothing may sit in mqtt.js's unbounded offline queue, the device buffer bounds it.
-      queueQoSZero: false,
-      ...(options.username !== undefined && { username: options.username }),
-      ...(options.password !== undefined && { password: options.password }),
-    };
-    this.#client = connect(options.url, clientOptions);
+    this.#client = connectSession(options);
     this.#client.on('connect', (connack) => {
       // MQTT 5: the broker says how many QoS 1 publishes it will take unacknowledged; exceeding it is a
       // protocol error the broker may disconnect for.
@@ -79,8 +52,6 @@ class MqttReadingPublisher implements ReadingPublisher {
     });
     this.#client.on('close', () => this.#setConnected(false));
     this.#client.on('offline', () => this.#setConnected(false));
-    // Connection errors surface as 'close' and are retried; without a listener mqtt.js would throw them.
-    this.#client.on('error', () => undefined);
   }
 
   get connected(): boolean {
@@ -138,9 +109,7 @@ class MqttReadingPublisher implements ReadingPublisher {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    // Nothing outstanding and still connected: say goodbye and ask the broker to drop the session now, instead
-    // of keeping it for the expiry interval. Otherwise end at once: waiting for acknowledgements that may never
-    // come would hang the caller, and the pending publishes are reported as unacknowledged below.
+    // Publishes still pending are reported as unacknowledged below.
     const graceful = this.#connected && this.#inFlight.size === 0 && this.#waiting.length === 0;
     const closed = new SimulatorError(
       SimulatorErrorCode.PublisherClosed,
@@ -149,8 +118,7 @@ class MqttReadingPublisher implements ReadingPublisher {
     for (const item of [...this.#waiting.splice(0), ...this.#inFlight]) item.reject(closed);
     this.#inFlight.clear();
     this.#setConnected(false);
-    if (graceful) await this.#client.endAsync(false, { properties: { sessionExpiryInterval: 0 } });
-    else await this.#client.endAsync(true);
+    await endSession(this.#client, graceful);
   }
 }
 

@@ -1,0 +1,106 @@
+import type { MqttClient } from 'mqtt';
+import { Topics, type RejectionNotice } from '@provena/wire';
+import { SimulatorError, SimulatorErrorCode } from '../errors';
+import { parseRejectionNotice, type RejectionFeed } from '../devices/rejection-feed.port';
+import { formatDuration } from '../scenario/time-units';
+import { connectSession, endSession, type MqttSessionOptions } from './mqtt-session';
+
+export type MqttRejectionFeedOptions = MqttSessionOptions;
+
+/** Topic filters per SUBSCRIBE packet: one packet per ten thousand devices would be a megabyte. */
+const TOPICS_PER_SUBSCRIBE = 1000;
+
+/**
+ * One MQTT 5 connection subscribed (QoS 1) to the rejection topics of many devices. The session outlives a
+ * network blip or a broker restart ({@link connectSession}), so the broker queues notices meanwhile.
+ */
+class MqttRejectionFeed implements RejectionFeed {
+  readonly #client: MqttClient;
+  readonly #byTopic = new Map<
+    string,
+    { deviceId: string; listeners: ((notice: RejectionNotice) => void)[] }
+  >();
+  #closed = false;
+
+  constructor(client: MqttClient) {
+    this.#client = client;
+    client.on('message', (topic, payload) => {
+      const watched = this.#byTopic.get(topic);
+      if (!watched) return;
+      const notice = parseRejectionNotice(watched.deviceId, payload);
+      for (const listener of watched.listeners) listener(notice);
+    });
+  }
+
+  async watch(deviceIds: readonly string[], listener: (notice: RejectionNotice) => void): Promise<void> {
+    const topics = deviceIds.map((deviceId) => {
+      const topic = Topics.rejections(deviceId);
+      const watched = this.#byTopic.get(topic) ?? { deviceId, listeners: [] };
+      watched.listeners.push(listener);
+      this.#byTopic.set(topic, watched);
+      return topic;
+    });
+    for (let i = 0; i < topics.length; i += TOPICS_PER_SUBSCRIBE) {
+      const chunk = topics.slice(i, i + TOPICS_PER_SUBSCRIBE);
+      try {
+        await this.#client.subscribeAsync(chunk, { qos: 1 });
+      } catch (error) {
+        throw translateSubscribeError(error, chunk.length);
+      }
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#byTopic.clear();
+    await endSession(this.#client, this.#client.connected);
+  }
+}
+
+/** mqtt.js rejects a SUBACK with any reason code of 0x80 and above, putting that code on the error. */
+function translateSubscribeError(error: unknown, topics: number): SimulatorError {
+  const code = (error as { code?: unknown }).code;
+  if (typeof code === 'number' && code >= 0x80) {
+    return new SimulatorError(
+      SimulatorErrorCode.SubscriptionRefused,
+      `broker refused a subscription to a rejection topic (reason code 0x${code.toString(16)}); ` +
+        'notices on it would never arrive',
+      { cause: error },
+    );
+  }
+  return new SimulatorError(
+    SimulatorErrorCode.BrokerUnavailable,
+    `cannot subscribe to ${topics} rejection topics: ${(error as Error).message}`,
+    { cause: error },
+  );
+}
+
+/**
+ * Connects and returns a feed to {@link RejectionFeed.watch} devices' rejection topics on.
+ * @throws {@link SimulatorError} BROKER_UNAVAILABLE when the broker cannot be reached within the timeout.
+ * @example
+ * const feed = await openMqttRejectionFeed({ url: 'mqtt://127.0.0.1:1883', clientId: 'sim-rejections-1' });
+ * await feed.watch(['logger-1001'], (notice) => console.log(notice.code, notice.reason));
+ */
+export async function openMqttRejectionFeed(
+  options: Readonly<MqttRejectionFeedOptions>,
+): Promise<RejectionFeed> {
+  const connectTimeoutMs = options.connectTimeoutMs ?? 10_000;
+  const client = connectSession(options);
+  const connected = await new Promise<boolean>((resolve) => {
+    const timer = setTimeout(() => resolve(false), connectTimeoutMs);
+    client.once('connect', () => {
+      clearTimeout(timer);
+      resolve(true);
+    });
+  });
+  if (!connected) {
+    await endSession(client, false);
+    throw new SimulatorError(
+      SimulatorErrorCode.BrokerUnavailable,
+      `cannot reach the broker at ${options.url} within ${formatDuration(connectTimeoutMs)}`,
+    );
+  }
+  return new MqttRejectionFeed(client);
+}
