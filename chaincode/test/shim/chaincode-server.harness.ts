@@ -16,6 +16,8 @@ export interface ChaincodeServer {
   readonly address: string;
   /** The package id passed as `--chaincode-id`; the shim registers with the peer under it. */
   readonly chaincodeId: string;
+  /** The chaincode process's own id (no npm or shell wrapper), e.g. to read its CPU time in /proc. */
+  readonly pid: number | undefined;
   /** What the process printed (stdout and stderr interleaved), to explain a failure. */
   output(): string;
   /** SIGTERM, then SIGKILL after 5 s. Safe to call twice. */
@@ -27,6 +29,11 @@ export interface ChaincodeServerOptions {
   /** fabric-shim's log level (CORE_CHAINCODE_LOGGING_LEVEL); default `warning` keeps failed transactions visible. */
   readonly logLevel?: string;
   readonly startTimeoutMs?: number;
+  /**
+   * The chaincode package to run; default chaincode/, two folders up from this file in test/shim. A compiled copy
+   * of this harness elsewhere (the benchmark's) names it.
+   */
+  readonly packageDir?: string;
 }
 
 async function freePort(): Promise<number> {
@@ -60,7 +67,8 @@ process.once('exit', () => {
  * @throws Error when dist/ is missing (run `npm run build`), or the process exits or does not listen in time.
  */
 export async function startChaincodeServer(options: ChaincodeServerOptions): Promise<ChaincodeServer> {
-  if (!existsSync(join(CHAINCODE_DIR, 'dist', 'index.js'))) {
+  const packageDir = options.packageDir ?? CHAINCODE_DIR;
+  if (!existsSync(join(packageDir, 'dist', 'index.js'))) {
     throw new Error('chaincode/dist is missing: run `npm run build` first (test:shim does)');
   }
   const port = await freePort();
@@ -69,7 +77,7 @@ export async function startChaincodeServer(options: ChaincodeServerOptions): Pro
     process.execPath,
     [SHIM_CLI, 'server', `--chaincode-address=${address}`, `--chaincode-id=${options.chaincodeId}`],
     {
-      cwd: CHAINCODE_DIR,
+      cwd: packageDir,
       env: { ...process.env, CORE_CHAINCODE_LOGGING_LEVEL: options.logLevel ?? 'warning' },
       stdio: ['ignore', 'pipe', 'pipe'],
     },
@@ -87,6 +95,7 @@ export async function startChaincodeServer(options: ChaincodeServerOptions): Pro
   const server: ChaincodeServer = {
     address,
     chaincodeId: options.chaincodeId,
+    pid: child.pid,
     output: () => output,
     async stop() {
       if (child.exitCode !== null || child.signalCode !== null) return;

@@ -36,6 +36,11 @@ export interface Endorsement {
   readonly event: ChaincodeEventRecord | undefined;
   /** The write set, in first-write order: key → value, null for a delete. Discarded when the chaincode fails. */
   readonly writes: ReadonlyMap<string, Buffer | null>;
+  /**
+   * The messages the chaincode sent for this transaction, by type (`GET_STATE`, `PUT_STATE`, …, `COMPLETED`). The
+   * peer answers each one but `COMPLETED` with a RESPONSE or an ERROR, so the state calls are the round trips.
+   */
+  readonly messages: ReadonlyMap<string, number>;
 }
 
 /** An event of a committed transaction. */
@@ -144,6 +149,7 @@ type Outcome = Pick<Endorsement, 'status' | 'message' | 'payload' | 'event'>;
 /** One transaction being simulated. */
 interface Simulation {
   readonly writes: Map<string, Buffer | null>;
+  readonly messages: Map<string, number>;
   /** Open unpaginated queries by iterator id. */
   readonly queries: Map<string, QueryContext>;
   paginatedQueryPerformed: boolean;
@@ -341,6 +347,8 @@ export async function connectFakePeer(options: FakePeerOptions): Promise<FakePee
       send(Type.ERROR, txId, Buffer.from(`no transaction context for ${channelId}/${txId}`), channelId);
       return;
     }
+    const typeName = TYPE_NAMES[type] ?? String(type);
+    sim.messages.set(typeName, (sim.messages.get(typeName) ?? 0) + 1);
     if (type === Type.COMPLETED || type === Type.ERROR) {
       simulations.delete(txId);
       if (type === Type.ERROR) {
@@ -392,6 +400,7 @@ export async function connectFakePeer(options: FakePeerOptions): Promise<FakePee
     const proposal = readProposal(signedProposal);
     if (proposal.chaincodeName !== chaincodeName) throw new Error(`no chaincode ${proposal.chaincodeName}`);
     const writes = new Map<string, Buffer | null>();
+    const messages = new Map<string, number>();
     const outcome = await new Promise<Outcome>((resolve, reject) => {
       const timer = setTimeout(() => {
         simulations.delete(proposal.txId);
@@ -399,6 +408,7 @@ export async function connectFakePeer(options: FakePeerOptions): Promise<FakePee
       }, options.executeTimeoutMs ?? 10_000);
       simulations.set(proposal.txId, {
         writes,
+        messages,
         queries: new Map(),
         paginatedQueryPerformed: false,
         done: (result) => {
@@ -415,7 +425,7 @@ export async function connectFakePeer(options: FakePeerOptions): Promise<FakePee
       msg.setTimestamp(protoTimestamp(Date.now()));
       stream.write(msg);
     });
-    return { txId: proposal.txId, timestampMs: proposal.timestampMs, ...outcome, writes };
+    return { txId: proposal.txId, timestampMs: proposal.timestampMs, ...outcome, writes, messages };
   }
 
   async function endorseOrThrow(creator: Creator, args: readonly string[]): Promise<Endorsement> {
