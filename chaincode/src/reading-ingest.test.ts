@@ -1,22 +1,15 @@
-import { LedgerEvent, Limits, type SignedReading } from '@provena/wire';
+import { highSTwin, LedgerEvent, Limits, type SignedReading } from '@provena/wire';
 import { MAX_CLOCK_AHEAD_MS, type ReadingRecord, type ReadingVerdict } from './reading-ingest';
 import { as, contracts, newKeyPair, newTestDevice, reading, Scenario, sign } from './testing/test-fixtures';
 
 const { reading: readings, device, shipment } = contracts;
 const d1 = newTestDevice('reefer-0001');
 const d2 = newTestDevice('tracker-0002');
-const P256_N = BigInt('0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551');
-
 // ECDSA accepts (r, n - s) as well as (r, s); the twin with the high S is what Fabric and the wire format refuse.
-function highSTwin(signed: SignedReading): SignedReading {
-  const raw = Buffer.from(signed.signature, 'base64url');
-  const s = BigInt(`0x${raw.subarray(32).toString('hex')}`);
-  const twin = Buffer.concat([
-    raw.subarray(0, 32),
-    Buffer.from((P256_N - s).toString(16).padStart(64, '0'), 'hex'),
-  ]);
-  return { ...signed, signature: twin.toString('base64url') };
-}
+const withHighS = (signed: SignedReading): SignedReading => ({
+  ...signed,
+  signature: highSTwin(signed.signature),
+});
 
 const statusOf = (verdicts: ReadingVerdict[]): string[] =>
   verdicts.map((v) => (v.code ? `${v.status}:${v.code}` : v.status));
@@ -128,7 +121,7 @@ describe('RecordReadings', () => {
     const batch = [
       good!,
       { ...tampered!, reading: { ...tampered!.reading, measurements: { temperatureC: -20 } } },
-      highSTwin(high!),
+      withHighS(high!),
       ...sign(d2, reading('reefer-0001', 4)),
     ];
     const { result } = await s.record(batch);

@@ -1,5 +1,7 @@
 import type { KeyObject } from 'node:crypto';
 import {
+  canonicalBytesHash,
+  canonicalReadingBytes,
   checkClockSkew,
   checkSignedReading,
   ID_PATTERN,
@@ -7,9 +9,8 @@ import {
   LedgerEvent,
   Limits,
   parseDevicePublicKey,
-  readingHash,
   RefusalCode,
-  verifyReadingSignature,
+  verifyCanonicalSignature,
   WireError,
   type ComplianceBreachPayload,
   type JsonValue,
@@ -166,9 +167,11 @@ class IngestSession {
     const key = keyForSeq(device, seq);
     if (!key)
       throw new WireError(RefusalCode.BadSignature, `device ${deviceId} has no key for sequence ${seq}`);
-    verifyReadingSignature(reading, signature, this.#publicKey(key.publicKeyPem));
+    // Canonicalised once: the signature covers these bytes and the stored hash is theirs.
+    const canonical = canonicalReadingBytes(reading);
+    verifyCanonicalSignature(canonical, signature, this.#publicKey(key.publicKeyPem));
 
-    const hash = readingHash(reading);
+    const hash = canonicalBytesHash(canonical);
     const stateKey = readingKey(ctx.stub, deviceId, seq);
     const earlier = this.#written.get(stateKey) ?? (await readRecord<ReadingRecord>(ctx, stateKey))?.hash;
     if (earlier !== undefined) {

@@ -14,8 +14,10 @@ export {
   type SignedReading,
 } from './reading';
 export {
+  canonicalBytesHash,
   canonicalJson,
   canonicalReadingBytes,
+  highSTwin,
   normaliseLowS,
   parseDevicePrivateKey,
   parseDevicePublicKey,
@@ -23,6 +25,7 @@ export {
   readingHash,
   signLowS,
   signReading,
+  verifyCanonicalSignature,
   verifyReadingSignature,
 } from './signature';
 export {

@@ -31,7 +31,12 @@ export function canonicalJson(value: unknown): string {
 
 /** SHA-256 of the canonical bytes, hex: the reading's content hash as the ledger stores it. */
 export function readingHash(reading: Reading): string {
-  return createHash('sha256').update(canonicalReadingBytes(reading)).digest('hex');
+  return canonicalBytesHash(canonicalReadingBytes(reading));
+}
+
+/** {@link readingHash} from canonical bytes already at hand, so a verifier does not canonicalise twice. */
+export function canonicalBytesHash(canonical: Uint8Array): string {
+  return createHash('sha256').update(canonical).digest('hex');
 }
 
 /**
@@ -89,6 +94,17 @@ export function signLowS(data: Uint8Array, privateKey: KeyObject): Buffer {
   return normaliseLowS(sign('sha256', data, { key: privateKey, dsaEncoding: 'ieee-p1363' }));
 }
 
+/**
+ * The high-S twin (r, n - s) of a low-S signature: the same ECDSA signature in its other valid encoding, which
+ * this format refuses. For test vectors and tests of that refusal.
+ */
+export function highSTwin(signature: string): string {
+  const raw = Buffer.from(signature, 'base64url');
+  return Buffer.concat([raw.subarray(0, 32), toBytes32(P256_N - toBigInt(raw.subarray(32)))]).toString(
+    'base64url',
+  );
+}
+
 /** Signs a reading as a device does: low-S P-256 over SHA-256 of its canonical bytes, base64url. */
 export function signReading(reading: Reading, privateKey: KeyObject): string {
   return signLowS(canonicalReadingBytes(reading), privateKey).toString('base64url');
@@ -100,6 +116,18 @@ export function signReading(reading: Reading, privateKey: KeyObject): string {
  * @throws {@link WireError} BAD_SIGNATURE or HIGH_S_SIGNATURE
  */
 export function verifyReadingSignature(reading: Reading, signature: string, publicKey: KeyObject): void {
+  verifyCanonicalSignature(canonicalReadingBytes(reading), signature, publicKey);
+}
+
+/**
+ * {@link verifyReadingSignature} over canonical bytes already at hand (the chaincode also hashes them).
+ * @throws {@link WireError} BAD_SIGNATURE or HIGH_S_SIGNATURE
+ */
+export function verifyCanonicalSignature(
+  canonical: Uint8Array,
+  signature: string,
+  publicKey: KeyObject,
+): void {
   if (!SIGNATURE_PATTERN.test(signature)) {
     throw new WireError(RefusalCode.BadSignature, 'signature must be 64 bytes in unpadded base64url');
   }
@@ -111,12 +139,7 @@ export function verifyReadingSignature(reading: Reading, signature: string, publ
   }
   if (s > P256_HALF_N)
     throw new WireError(RefusalCode.HighS, 'signature has a high S value; use the low-S form');
-  const ok = verify(
-    'sha256',
-    canonicalReadingBytes(reading),
-    { key: publicKey, dsaEncoding: 'ieee-p1363' },
-    raw,
-  );
+  const ok = verify('sha256', canonical, { key: publicKey, dsaEncoding: 'ieee-p1363' }, raw);
   if (!ok)
     throw new WireError(RefusalCode.BadSignature, 'signature does not match the reading and device key');
 }

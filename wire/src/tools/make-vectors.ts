@@ -6,11 +6,9 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { canonicalReadingBytes, publicKeyPem, signReading } from '../signature';
+import { canonicalReadingBytes, highSTwin, publicKeyPem, signReading } from '../signature';
 import type { Reading } from '../reading';
 import type { ReadingVector, ReadingVectorFile } from '../vectors';
-
-const N = BigInt('0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551');
 
 function newKey() {
   const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
@@ -41,13 +39,6 @@ const base: Reading = {
 
 const sig = signReading(base, device.privateKey);
 const envelope = (reading: unknown, signature = sig) => JSON.stringify({ reading, signature });
-
-function highSTwin(signature: string): string {
-  const raw = Buffer.from(signature, 'base64url');
-  const s = BigInt(`0x${raw.subarray(32).toString('hex')}`);
-  const high = Buffer.from((N - s).toString(16).padStart(64, '0'), 'hex');
-  return Buffer.concat([raw.subarray(0, 32), high]).toString('base64url');
-}
 
 const minimal: Reading = {
   v: 1,
