@@ -13,11 +13,10 @@ import { ReadingContract } from '../reading.contract';
 import { ShipmentContract } from '../shipment.contract';
 import type { IngestSummary } from '../reading-ingest';
 import { InMemoryLedger, type SubmitResult, type TestIdentity } from './in-memory-context';
+import { CARRIER, deviceJson, PRODUCER, RETAILER, shipmentJson } from './transaction-arguments';
 
-/** The organisations of the tests' channel. */
-export const PRODUCER = 'ProducerMSP';
-export const CARRIER = 'CarrierMSP';
-export const RETAILER = 'RetailerMSP';
+export { CARRIER, deviceJson, PRODUCER, RETAILER, shipmentJson };
+
 export const AUDITOR = 'AuditorMSP';
 
 /** The identities tests act as. */
@@ -75,34 +74,6 @@ export function reading(
 /** Signs readings as the device would. */
 export function sign(device: Pick<TestDevice, 'privateKey'>, ...readings: Reading[]): SignedReading[] {
   return readings.map((r) => sealReading(r, device.privateKey));
-}
-
-/** RegisterDevice's argument for a test device; `extra` adds or overrides fields. */
-export function deviceJson(
-  device: TestDevice,
-  ownerOrg = PRODUCER,
-  extra: Record<string, unknown> = {},
-): string {
-  return JSON.stringify({
-    deviceId: device.deviceId,
-    publicKeyPem: device.publicKeyPem,
-    ownerOrg,
-    kind: 'reefer-logger',
-    ...extra,
-  });
-}
-
-/** CreateShipment's argument with a 2–8 °C profile; `extra` adds or overrides fields. */
-export function shipmentJson(shipmentId: string, extra: Record<string, unknown> = {}): string {
-  return JSON.stringify({
-    shipmentId,
-    productCode: 'VACCINE-X',
-    quantity: 1200,
-    origin: 'Amsterdam',
-    destination: 'Lyon',
-    complianceProfile: { temperatureC: { min: 2, max: 8 } },
-    ...extra,
-  });
 }
 
 /** A ledger with the usual first steps at hand. */

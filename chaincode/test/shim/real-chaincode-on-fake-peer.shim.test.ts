@@ -5,6 +5,7 @@ import {
   loadReadingVectors,
   parseDevicePrivateKey,
   parseLedgerError,
+  highSTwin,
   publicKeyPem,
   READING_FORMAT_VERSION,
   readingHash,
@@ -14,6 +15,7 @@ import {
   type SignedReading,
 } from '@provena/wire';
 import type { DeviceRecord } from '../../src/device.model';
+import { CARRIER, deviceJson, PRODUCER, shipmentJson } from '../../src/testing/transaction-arguments';
 import type { ShipmentProvenance } from '../../src/provenance.query';
 import type { IngestSummary, ReadingRecord } from '../../src/reading-ingest';
 import type { ShipmentRecord } from '../../src/shipment.model';
@@ -33,8 +35,6 @@ import { fixtureCreator, type Creator } from './proposal.helper';
 // gRPC protocol over an in-memory world state.
 
 const CHAINCODE_ID = 'provena_1.0:5e1f0c1d2a3b4c5d6e7f80912a3b4c5d6e7f80912a3b4c5d6e7f80912a3b4c5d';
-const PRODUCER = 'ProducerMSP';
-const CARRIER = 'CarrierMSP';
 
 const producerAdmin = fixtureCreator(PRODUCER, 'producer-admin.cert.pem');
 const producerOperator = fixtureCreator(PRODUCER, 'producer-operator.cert.pem');
@@ -61,30 +61,6 @@ const ALL_SEQS = Array.from({ length: BATCH }, (_, i) => i + 1);
 function stepClock(startMs: number): () => number {
   let now = startMs;
   return () => (now += 1234);
-}
-
-function deviceJson(deviceId: string, key: string, ownerOrg = PRODUCER): string {
-  return JSON.stringify({ deviceId, publicKeyPem: key, ownerOrg, kind: 'reefer-logger' });
-}
-
-function shipmentJson(shipmentId: string): string {
-  return JSON.stringify({
-    shipmentId,
-    productCode: 'VACCINE-X',
-    quantity: 1200,
-    origin: 'Amsterdam',
-    destination: 'Lyon',
-    complianceProfile: { temperatureC: { min: 2, max: 8 } },
-  });
-}
-
-/** The high-S twin (r, n - s) of a low-S signature: the same ECDSA signature in its other valid encoding. */
-function highSTwin(signature: string): string {
-  const n = BigInt('0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551');
-  const raw = Buffer.from(signature, 'base64url');
-  const s = BigInt(`0x${raw.subarray(32).toString('hex')}`);
-  const twin = Buffer.from((n - s).toString(16).padStart(64, '0'), 'hex');
-  return Buffer.concat([raw.subarray(0, 32), twin]).toString('base64url');
 }
 
 describe('the real chaincode (fabric-chaincode-node server on dist/) driven by a fake peer', () => {
@@ -159,7 +135,7 @@ describe('the real chaincode (fabric-chaincode-node server on dist/) driven by a
     const registered = await submit<DeviceRecord>(
       producerAdmin,
       'device:RegisterDevice',
-      deviceJson(DEVICE, deviceKey.publicKeyPem),
+      deviceJson({ deviceId: DEVICE, publicKeyPem: deviceKey.publicKeyPem }),
     );
     // Time and id come from the proposal's channel header through the shim (getTxTimestamp's Long seconds).
     expect(registered.result).toMatchObject({
@@ -415,7 +391,11 @@ describe('the real chaincode (fabric-chaincode-node server on dist/) driven by a
 
   it('refuses a reading whose signature is the high-S twin, and writes nothing for it', async () => {
     const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
-    await submit(producerAdmin, 'device:RegisterDevice', deviceJson('tag-hs-1', publicKeyPem(publicKey)));
+    await submit(
+      producerAdmin,
+      'device:RegisterDevice',
+      deviceJson({ deviceId: 'tag-hs-1', publicKeyPem: publicKeyPem(publicKey) }),
+    );
     const lowS = sealReading(
       {
         v: READING_FORMAT_VERSION,
@@ -465,7 +445,11 @@ describe('the real chaincode (fabric-chaincode-node server on dist/) driven by a
     const { publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
 
     const register = await refusal(
-      submit(carrierAdmin, 'device:RegisterDevice', deviceJson('tag-wo-1', publicKeyPem(publicKey))),
+      submit(
+        carrierAdmin,
+        'device:RegisterDevice',
+        deviceJson({ deviceId: 'tag-wo-1', publicKeyPem: publicKeyPem(publicKey) }),
+      ),
     );
     expect(register.message).toBe(
       'FORBIDDEN: only an admin of ProducerMSP may register device tag-wo-1 for ProducerMSP',
@@ -497,7 +481,11 @@ describe('the real chaincode (fabric-chaincode-node server on dist/) driven by a
       ...generateKeyPairSync('ec', { namedCurve: 'P-256' }),
     }));
     for (const d of devices) {
-      await submit(producerAdmin, 'device:RegisterDevice', deviceJson(d.deviceId, publicKeyPem(d.publicKey)));
+      await submit(
+        producerAdmin,
+        'device:RegisterDevice',
+        deviceJson({ deviceId: d.deviceId, publicKeyPem: publicKeyPem(d.publicKey) }),
+      );
     }
     const batches = devices.map((d) =>
       JSON.stringify(
