@@ -10,11 +10,7 @@ simulator=(node iot-simulator/dist/cli.js)
 scenario=iot-simulator/scenarios/demo.json
 
 step "Dependencies"
-if [[ ! -f node_modules/.package-lock.json || package-lock.json -nt node_modules/.package-lock.json ]]; then
-  npm ci --no-audit --no-fund
-else
-  echo "node_modules matches package-lock.json"
-fi
+bash scripts/ensure-deps.sh
 
 step "Build"
 npm run build

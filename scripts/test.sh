@@ -12,12 +12,7 @@ step "Node $(node --version) (need >= 20.19)"
 node -e 'const [a,b]=process.versions.node.split(".").map(Number); if (a<20||(a===20&&b<19)) { console.error("Node 20.19 or newer is required"); process.exit(2); }'
 
 step "Dependencies"
-# npm ci is the reproducible install; skip it when node_modules already matches the lock file.
-if [[ ! -f node_modules/.package-lock.json || package-lock.json -nt node_modules/.package-lock.json ]]; then
-  npm ci --no-audit --no-fund
-else
-  echo "node_modules matches package-lock.json"
-fi
+bash scripts/ensure-deps.sh
 
 step "Mosquitto"
 bash scripts/ensure-mosquitto.sh
