@@ -35,6 +35,15 @@ export interface ComplianceTracker {
 
 export function newComplianceTracker(shipments: readonly Shipment[]): ComplianceTracker {
   const byId = new Map(shipments.map((s) => [s.id, s]));
+  // Each shipment's rules, `<measurement>.<min|max>`, once rather than per reading.
+  const rulesOf = new Map(
+    shipments.map((s) => [
+      s.id,
+      Object.entries(s.compliance).flatMap(([name, bounds]) =>
+        Object.keys(bounds).map((bound) => `${name}.${bound}`),
+      ),
+    ]),
+  );
   const open = new Map<string, Excursion>();
   const excursions: Excursion[] = [];
   const violations: Record<string, number> = {};
@@ -47,10 +56,7 @@ export function newComplianceTracker(shipments: readonly Shipment[]): Compliance
       const broken = new Map(
         evaluateCompliance(shipment.compliance, sample.measurements).map((v) => [v.rule, v]),
       );
-      const rulesOfShipment = Object.entries(shipment.compliance).flatMap(([name, bounds]) =>
-        Object.keys(bounds).map((bound) => `${name}.${bound}`),
-      );
-      for (const rule of rulesOfShipment) {
+      for (const rule of rulesOf.get(shipment.id) ?? []) {
         const key = `${shipment.id}/${sample.deviceId}/${rule}`;
         const violation = broken.get(rule);
         if (!violation) {
