@@ -14,6 +14,18 @@ module.exports = {
       displayName: name,
       rootDir: `<rootDir>/${name}`,
     })),
+    // The gateway is a NestJS app: its dependency injection needs decorator metadata.
+    {
+      ...shared,
+      displayName: 'gateway',
+      rootDir: '<rootDir>/gateway',
+      transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.jest.json' }] },
+      moduleNameMapper: {
+        ...shared.moduleNameMapper,
+        '^@provena/chaincode$': '<rootDir>/../chaincode/src/index.ts',
+        '^@provena/chaincode/src/(.*)$': '<rootDir>/../chaincode/src/$1',
+      },
+    },
     // The repository's own scripts (network/, scripts/), driven as a user runs them.
     {
       ...shared,

@@ -7,7 +7,7 @@ import { newFileSequenceStore } from '../src/devices/sequence-store';
 import { newSimulatedDevice } from '../src/devices/simulated-device';
 import { newMqttReadingPublisher, waitForConnection } from '../src/mqtt/mqtt-publisher.adapter';
 import type { ReadingPublisher } from '../src/devices/reading-publisher.port';
-import { startTestBroker, type TestBroker } from './mosquitto.harness';
+import { startTestBroker, type TestBroker } from '../../test/support/mosquitto.harness';
 import { subscribeReadings, type ReadingSubscriber } from './reading-subscriber.helper';
 
 const DEVICE = 'int-logger-2';

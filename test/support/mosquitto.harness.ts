@@ -2,9 +2,11 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { access, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createConnection, createServer } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 
 const MOSQUITTO = process.env.MOSQUITTO_BIN ?? '/usr/sbin/mosquitto';
+/** The delivery settings Provena ships (persistence, no queue limits, TCP_NODELAY): tests run what users run. */
+const PROVENA_BROKER_CONF_DIR = resolve(__dirname, '../../network/mosquitto/conf.d');
 
 /** A Mosquitto process of our own on a free port, which a test may stop and start again on the same port. */
 export interface TestBroker {
@@ -56,10 +58,10 @@ export async function startTestBroker(options: { persistence: boolean }): Promis
     [
       `listener ${port} 127.0.0.1`,
       'allow_anonymous true',
-      `persistence ${options.persistence}`,
       `persistence_location ${dir}/`,
-      // Keep every message queued for an offline persistent subscriber (the default drops past 1,000).
-      'max_queued_messages 0',
+      `include_dir ${PROVENA_BROKER_CONF_DIR}`,
+      // After the shared settings, so a test can turn persistence off to show what it protects against.
+      `persistence ${options.persistence}`,
       // Started as root, Mosquitto drops to the `mosquitto` user, which cannot write this folder: no
       // persistence file, so sessions and queued messages vanish on restart, the very loss a test must catch.
       `user ${userInfo().username}`,

@@ -1,0 +1,49 @@
+/**
+ * Who the gateway acts as on the ledger. The gateway holds one Fabric identity per organisation and role (its
+ * certificate's NodeOU decides the role the chaincode sees); an API key maps to exactly one of them.
+ */
+export interface LedgerActor {
+  /** The organisation's MSP id, e.g. `ProducerMSP`; auditors act as `AuditorMSP`. */
+  readonly org: string;
+  readonly role: 'admin' | 'operator' | 'auditor';
+}
+
+/** A committed transaction: what the chaincode returned, and where on the ledger it now is. */
+export interface Committed<T> {
+  readonly result: T;
+  readonly txId: string;
+  /** The block that holds the transaction. */
+  readonly blockNumber: bigint;
+}
+
+/** A transaction as the ledger's blocks record it. */
+export interface TransactionInfo {
+  readonly txId: string;
+  readonly blockNumber: bigint;
+  /** Fabric's validation code: `VALID`, or why the committing peers marked it invalid. */
+  readonly validationCode: string;
+}
+
+/**
+ * The ledger, as the gateway's domain code sees it: submit (endorse, order, wait for a valid commit) and
+ * evaluate (query one peer). `fn` is `contract:Transaction`, e.g. `reading:RecordReadings`; arguments are strings,
+ * as the chaincode takes them; results are the chaincode's JSON, parsed.
+ *
+ * Adapters translate their failures into GatewayError: the chaincode's coded refusals keep their code,
+ * unreachable peers and timeouts become LEDGER_UNAVAILABLE, invalid commits COMMIT_FAILED.
+ */
+export interface LedgerPort {
+  submit<T>(actor: LedgerActor, fn: string, args: readonly string[]): Promise<Committed<T>>;
+  evaluate<T>(actor: LedgerActor, fn: string, args: readonly string[]): Promise<T>;
+  /**
+   * Where a transaction is on the ledger and whether its commit was valid (auditors' proof of a fact).
+   * @throws GatewayError NOT_FOUND when no block holds the transaction.
+   */
+  transactionInfo(txId: string): Promise<TransactionInfo>;
+  /** Whether the ledger answers now (for `/ready`): a cheap query with a short deadline. */
+  isReachable(): Promise<boolean>;
+  close(): Promise<void>;
+}
+
+/** The DI token the ledger adapter is bound to. */
+export const LEDGER = Symbol('LedgerPort');

@@ -1,0 +1,84 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { IngestMetrics } from '../ingest/reading-ingest';
+
+/** The gateway's Prometheus series. One registry per instance, so tests never share counters. */
+export class GatewayMetrics implements IngestMetrics {
+  readonly registry = new Registry();
+  readonly #received = new Counter({
+    name: 'provena_readings_received_total',
+    help: 'Readings delivered by the broker',
+    registers: [this.registry],
+  });
+  readonly #refused = new Counter({
+    name: 'provena_readings_refused_total',
+    help: 'Readings refused for good, by reason and by where (edge: before Fabric; ledger: by the chaincode)',
+    labelNames: ['code', 'stage'] as const,
+    registers: [this.registry],
+  });
+  readonly #recorded = new Counter({
+    name: 'provena_readings_recorded_total',
+    help: 'Readings committed, by outcome (accepted, or duplicate of one already on the ledger)',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+  readonly #batchSize = new Histogram({
+    name: 'provena_ingest_batch_size',
+    help: 'Readings per RecordReadings transaction',
+    buckets: [1, 10, 25, 50, 100, 200, 300, 500],
+    registers: [this.registry],
+  });
+  readonly #commitSeconds = new Histogram({
+    name: 'provena_ingest_commit_seconds',
+    help: 'RecordReadings from submit to valid commit',
+    buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30],
+    registers: [this.registry],
+  });
+  readonly #ackSeconds = new Histogram({
+    name: 'provena_ingest_ack_seconds',
+    help: 'A reading from arrival at the gateway to its MQTT acknowledgement',
+    buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30],
+    registers: [this.registry],
+  });
+  readonly #retries = new Counter({
+    name: 'provena_ingest_retries_total',
+    help: 'RecordReadings attempts that failed transiently and were retried, by error code',
+    labelNames: ['code'] as const,
+    registers: [this.registry],
+  });
+  /** Read from the pipeline at each scrape (see {@link trackInFlight}). */
+  #inFlightSource: () => number = () => 0;
+  readonly #inFlight: Gauge = new Gauge({
+    name: 'provena_ingest_in_flight',
+    help: 'Readings received and not yet acknowledged',
+    registers: [this.registry],
+    collect: (): void => this.#inFlight.set(this.#inFlightSource()),
+  });
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry });
+  }
+
+  /** Where the in-flight gauge reads its value. */
+  trackInFlight(source: () => number): void {
+    this.#inFlightSource = source;
+  }
+
+  received(): void {
+    this.#received.inc();
+  }
+  refused(code: string, stage: 'edge' | 'ledger'): void {
+    this.#refused.inc({ code, stage });
+  }
+  committed(batch: { size: number; accepted: number; duplicates: number; commitMs: number }): void {
+    this.#batchSize.observe(batch.size);
+    this.#commitSeconds.observe(batch.commitMs / 1000);
+    this.#recorded.inc({ outcome: 'accepted' }, batch.accepted);
+    this.#recorded.inc({ outcome: 'duplicate' }, batch.duplicates);
+  }
+  acknowledged(latencyMs: number): void {
+    this.#ackSeconds.observe(latencyMs / 1000);
+  }
+  retried(code: string): void {
+    this.#retries.inc({ code });
+  }
+}

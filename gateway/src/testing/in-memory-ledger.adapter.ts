@@ -1,0 +1,91 @@
+// First: silences fabric-contract-api's start-up logging before the contracts load.
+import '@provena/chaincode/src/testing/quiet-fabric-logs';
+import type { Contract } from 'fabric-contract-api';
+import { DeviceContract, ReadingContract, ShipmentContract } from '@provena/chaincode';
+import { InMemoryLedger } from '@provena/chaincode/src/testing/in-memory-context';
+import { GatewayError, GatewayErrorCode, fromChaincodeMessage } from '../errors/gateway-error';
+import type { Committed, LedgerActor, LedgerPort, TransactionInfo } from '../ledger/ledger.port';
+
+/**
+ * For unit tests only: the real chaincode contracts over the chaincode package's in-memory ledger (world state,
+ * MVCC validation, events), behind the gateway's LedgerPort. Never bound outside tests: nothing here is Fabric.
+ */
+export class InMemoryLedgerAdapter implements LedgerPort {
+  readonly ledger = new InMemoryLedger();
+  readonly #contracts: Record<string, Contract> = {
+    device: new DeviceContract(),
+    shipment: new ShipmentContract(),
+    reading: new ReadingContract(),
+  };
+  #block = 0n;
+  readonly #blockOfTx = new Map<string, bigint>();
+  /** Set to make every call fail as an unreachable ledger does. */
+  unreachable = false;
+  /** Every submitted transaction name, in order (lets tests count ledger round trips). */
+  readonly submitted: string[] = [];
+
+  async submit<T>(actor: LedgerActor, fn: string, args: readonly string[]): Promise<Committed<T>> {
+    const [contract, name] = this.#resolve(fn);
+    this.submitted.push(fn);
+    try {
+      const { txId, result } = await this.ledger.submitAt<T>(
+        identityOf(actor),
+        Date.now(),
+        contract,
+        name,
+        ...args,
+      );
+      const blockNumber = ++this.#block;
+      this.#blockOfTx.set(txId, blockNumber);
+      return { result, txId, blockNumber };
+    } catch (err) {
+      throw translate(err);
+    }
+  }
+
+  async evaluate<T>(actor: LedgerActor, fn: string, args: readonly string[]): Promise<T> {
+    const [contract, name] = this.#resolve(fn);
+    try {
+      return await this.ledger.evaluate<T>(identityOf(actor), contract, name, ...args);
+    } catch (err) {
+      throw translate(err);
+    }
+  }
+
+  async transactionInfo(txId: string): Promise<TransactionInfo> {
+    const blockNumber = this.#blockOfTx.get(txId);
+    if (blockNumber === undefined) {
+      throw new GatewayError(GatewayErrorCode.NotFound, `no block holds transaction ${txId}`);
+    }
+    return { txId, blockNumber, validationCode: 'VALID' };
+  }
+
+  async isReachable(): Promise<boolean> {
+    return !this.unreachable;
+  }
+
+  async close(): Promise<void> {}
+
+  #resolve(fn: string): [Contract, string] {
+    if (this.unreachable) {
+      throw new GatewayError(GatewayErrorCode.LedgerUnavailable, 'in-memory ledger set unreachable');
+    }
+    const [contractName, name] = fn.split(':');
+    const contract = this.#contracts[contractName ?? ''];
+    if (!contract || !name) throw new Error(`unknown transaction ${fn}`);
+    return [contract, name];
+  }
+}
+
+function identityOf(actor: LedgerActor): { mspId: string; ou: 'admin' | 'client' } {
+  return { mspId: actor.org, ou: actor.role === 'admin' ? 'admin' : 'client' };
+}
+
+function translate(err: unknown): GatewayError {
+  if (err instanceof GatewayError) return err;
+  const message = err instanceof Error ? err.message : String(err);
+  if (/invalid: (MVCC_READ_CONFLICT|PHANTOM_READ_CONFLICT)$/.test(message)) {
+    return new GatewayError(GatewayErrorCode.CommitFailed, message, undefined, { cause: err });
+  }
+  return fromChaincodeMessage(message, err);
+}
