@@ -1,0 +1,34 @@
+import type { LedgerActor } from '../../ledger/ledger.port';
+
+/** What an API key lets its holder do: `admin` manages devices, `operator` runs shipments, `auditor` reads. */
+export type ApiRole = 'admin' | 'operator' | 'auditor';
+
+/** Every {@link ApiRole}, in the order usage messages list them. */
+export const API_ROLES: readonly ApiRole[] = ['admin', 'operator', 'auditor'];
+
+/**
+ * The chaincode's auditor organisation (`AUDITOR_MSP` in chaincode/src/caller.ts). Repeated here because the
+ * gateway does not depend on the chaincode package at run time; a unit test keeps the two equal.
+ */
+export const AUDITOR_ORG = 'AuditorMSP';
+
+/** Who made a request: the API key that authenticated it. */
+export interface Principal {
+  readonly keyId: string;
+  readonly role: ApiRole;
+  /** The organisation's MSP id; always {@link AUDITOR_ORG} for auditors. */
+  readonly org: string;
+}
+
+/**
+ * The ledger identity a principal acts as. Auditors always act as the auditor organisation, whatever else a key
+ * record might say, so a hand-edited key file cannot turn an auditor into a member organisation's reader.
+ *
+ * @example
+ * actorOf({ keyId: '0123456789ab', role: 'operator', org: 'CarrierMSP' }); // => { org: 'CarrierMSP', role: 'operator' }
+ */
+export function actorOf(principal: Principal): LedgerActor {
+  return principal.role === 'auditor'
+    ? { org: AUDITOR_ORG, role: 'auditor' }
+    : { org: principal.org, role: principal.role };
+}

@@ -1,0 +1,49 @@
+import { FixedWindowRateLimiter } from './rate-limiter';
+
+describe('FixedWindowRateLimiter', () => {
+  let now = 0;
+  const limiter = () => new FixedWindowRateLimiter({ limit: 3, windowMs: 60_000, now: () => now });
+
+  beforeEach(() => {
+    now = 1_000_000;
+  });
+
+  it('allows the limit within a window and refuses the next request with the seconds left', () => {
+    const rl = limiter();
+    expect([rl.take('k'), rl.take('k'), rl.take('k')].map((d) => [d.allowed, d.remaining])).toEqual([
+      [true, 2],
+      [true, 1],
+      [true, 0],
+    ]);
+    now += 20_500;
+    expect(rl.take('k')).toEqual({ allowed: false, remaining: 0, retryAfterSeconds: 40 });
+  });
+
+  it('opens a new window once the old one is over', () => {
+    const rl = limiter();
+    for (let i = 0; i < 3; i++) rl.take('k');
+    now += 59_999;
+    expect(rl.take('k').allowed).toBe(false);
+    now += 1;
+    expect(rl.take('k')).toMatchObject({ allowed: true, remaining: 2 });
+  });
+
+  it('counts each key on its own', () => {
+    const rl = limiter();
+    for (let i = 0; i < 3; i++) rl.take('a');
+    expect(rl.take('a').allowed).toBe(false);
+    expect(rl.take('b').allowed).toBe(true);
+  });
+
+  it('never tells a refused client to retry in less than a second', () => {
+    const rl = limiter();
+    for (let i = 0; i < 3; i++) rl.take('k');
+    now += 59_900;
+    expect(rl.take('k').retryAfterSeconds).toBe(1);
+  });
+
+  it('refuses a limit that is not a positive integer', () => {
+    expect(() => new FixedWindowRateLimiter({ limit: 0 })).toThrow(RangeError);
+    expect(() => new FixedWindowRateLimiter({ limit: 1.5 })).toThrow(RangeError);
+  });
+});

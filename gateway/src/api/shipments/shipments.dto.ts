@@ -1,0 +1,62 @@
+import { Limits } from '@provena/wire';
+import { z } from 'zod';
+import { IdSchema, idListSchema, textSchema } from '../validation/request.schemas';
+
+/** Devices one attach or detach may name (the chaincode's MAX_DEVICES_PER_CALL). */
+export const MAX_DEVICES_PER_CALL = 100;
+/** Breaches one disposition may settle (the chaincode's MAX_BREACHES_PER_DISPOSITION). */
+export const MAX_BREACHES_PER_DISPOSITION = 200;
+
+const Bounds = z.strictObject({ min: z.number().optional(), max: z.number().optional() });
+const Ceiling = z.strictObject({ max: z.number() });
+
+/** The conditions a shipment must travel in; the chaincode checks the limits against physical ranges. */
+export const ComplianceProfileBody = z.strictObject({
+  temperatureC: Bounds.optional(),
+  humidityPct: Bounds.optional(),
+  shockG: Ceiling.optional(),
+  vibrationMmS: Ceiling.optional(),
+});
+
+/** POST /shipments: the caller's organisation becomes owner and first custodian. */
+export const CreateShipmentBody = z.strictObject({
+  shipmentId: IdSchema,
+  productCode: IdSchema,
+  quantity: z.number().int().min(1).max(Limits.maxSeq),
+  origin: textSchema(),
+  destination: textSchema(),
+  complianceProfile: ComplianceProfileBody.optional(),
+});
+/** A validated `CreateShipmentBody`. */
+export type CreateShipment = z.infer<typeof CreateShipmentBody>;
+
+/** POST /shipments/:shipmentId/devices and /devices/detach. */
+export const DeviceListBody = z.strictObject({ deviceIds: idListSchema(MAX_DEVICES_PER_CALL) });
+/** A validated `DeviceListBody`. */
+export type DeviceList = z.infer<typeof DeviceListBody>;
+
+/** POST /shipments/:shipmentId/custody/offer. */
+export const OfferCustodyBody = z.strictObject({ toOrg: IdSchema });
+/** A validated `OfferCustodyBody`. */
+export type OfferCustody = z.infer<typeof OfferCustodyBody>;
+
+/** POST /shipments/:shipmentId/custody/reject. */
+export const RejectCustodyBody = z.strictObject({ reason: textSchema() });
+/** A validated `RejectCustodyBody`. */
+export type RejectCustody = z.infer<typeof RejectCustodyBody>;
+
+/** What may be decided about a breach. */
+export const DECISIONS = ['release', 'quarantine', 'destroy', 'return'] as const;
+
+/** POST /shipments/:shipmentId/breaches/disposition: one decision for one or more breaches. */
+export const BreachDispositionBody = z.strictObject({
+  /** `<deviceId>/<seq>/<rule>`, as the provenance lists them. */
+  breachIds: z
+    .array(z.string().min(1).max(256))
+    .min(1, 'must name at least one breach')
+    .max(MAX_BREACHES_PER_DISPOSITION, `must name at most ${MAX_BREACHES_PER_DISPOSITION} breaches`),
+  decision: z.enum(DECISIONS),
+  note: textSchema({ allowEmpty: true }).default(''),
+});
+/** A validated `BreachDispositionBody`. */
+export type BreachDisposition = z.infer<typeof BreachDispositionBody>;
