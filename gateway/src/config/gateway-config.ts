@@ -37,6 +37,8 @@ export interface GatewayConfig {
     readonly retryMaxDelayMs: number;
   };
   readonly fabric: FabricLedgerOptions;
+  /** Where the chaincode-event listener keeps its position. */
+  readonly events: { readonly checkpointFile: string };
 }
 
 /** A start-up refusal listing every bad or missing setting at once. */
@@ -95,6 +97,7 @@ const envSchema = z.object({
   PROVENA_FABRIC_SUBMIT_MS: int(100, 600_000, 5_000),
   PROVENA_FABRIC_COMMIT_STATUS_MS: int(100, 600_000, 60_000),
   PROVENA_FABRIC_CONFLICT_RETRIES: int(0, 10, 3),
+  PROVENA_EVENTS_CHECKPOINT_FILE: text.default('.provena/gateway-events.checkpoint.json'),
 });
 
 /**
@@ -182,6 +185,7 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv): GatewayConfig {
       },
       conflictRetries: e.PROVENA_FABRIC_CONFLICT_RETRIES,
     },
+    events: { checkpointFile: e.PROVENA_EVENTS_CHECKPOINT_FILE },
   };
 }
 

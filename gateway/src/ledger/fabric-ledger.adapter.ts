@@ -6,7 +6,15 @@ import { common, peer } from '@hyperledger/fabric-protos';
 import { GatewayError, GatewayErrorCode } from '../errors/gateway-error';
 import { translateFabricError } from './fabric-errors';
 import { newNodeCryptoSigner } from './fabric-signer';
-import type { Committed, LedgerActor, LedgerPort, TransactionInfo } from './ledger.port';
+import type {
+  Committed,
+  EventStart,
+  LedgerActor,
+  LedgerEventRecord,
+  LedgerEventStream,
+  LedgerPort,
+  TransactionInfo,
+} from './ledger.port';
 
 /** One Fabric identity the gateway may act as: an enrolled certificate and its private key. */
 export interface FabricIdentityConfig {
@@ -144,6 +152,31 @@ export class FabricLedgerAdapter implements LedgerPort {
         });
       }
       throw translated;
+    }
+  }
+
+  async openEvents(start: EventStart): Promise<LedgerEventStream> {
+    try {
+      // The checkpoint wins when it holds a position; on a first run, every event from the channel's start.
+      const events = await this.#anyNetwork().getChaincodeEvents(this.#options.chaincode, {
+        checkpoint: start,
+        startBlock: 0n,
+      });
+      return {
+        close: () => events.close(),
+        async *[Symbol.asyncIterator](): AsyncIterator<LedgerEventRecord> {
+          for await (const event of events) {
+            yield {
+              name: event.eventName,
+              payload: event.payload.length === 0 ? undefined : JSON.parse(utf8.decode(event.payload)),
+              txId: event.transactionId,
+              blockNumber: event.blockNumber,
+            };
+          }
+        },
+      };
+    } catch (err) {
+      throw translateFabricError(err, validationCodeName);
     }
   }
 

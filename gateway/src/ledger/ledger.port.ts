@@ -16,6 +16,25 @@ export interface Committed<T> {
   readonly blockNumber: bigint;
 }
 
+/** One chaincode event of a committed transaction, payload parsed. */
+export interface LedgerEventRecord {
+  readonly name: string;
+  readonly payload: unknown;
+  readonly txId: string;
+  readonly blockNumber: bigint;
+}
+
+/** A stream of chaincode events; it ends with an error when its peer goes away (reopen from the checkpoint). */
+export interface LedgerEventStream extends AsyncIterable<LedgerEventRecord> {
+  close(): void;
+}
+
+/** Where an event stream starts: after the position read from it (fabric-gateway's `Checkpoint` shape). */
+export interface EventStart {
+  getBlockNumber(): bigint | undefined;
+  getTransactionId(): string | undefined;
+}
+
 /** A transaction as the ledger's blocks record it. */
 export interface TransactionInfo {
   readonly txId: string;
@@ -40,6 +59,8 @@ export interface LedgerPort {
    * @throws GatewayError NOT_FOUND when no block holds the transaction.
    */
   transactionInfo(txId: string): Promise<TransactionInfo>;
+  /** Chaincode events of committed transactions after `start`, then live ones as they commit. */
+  openEvents(start: EventStart): Promise<LedgerEventStream>;
   /** Whether the ledger answers now (for `/ready`): a cheap query with a short deadline. */
   isReachable(): Promise<boolean>;
   close(): Promise<void>;

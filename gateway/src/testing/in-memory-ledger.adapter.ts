@@ -4,7 +4,15 @@ import type { Contract } from 'fabric-contract-api';
 import { DeviceContract, ReadingContract, ShipmentContract } from '@provena/chaincode';
 import { InMemoryLedger } from '@provena/chaincode/src/testing/in-memory-context';
 import { GatewayError, GatewayErrorCode, fromChaincodeMessage } from '../errors/gateway-error';
-import type { Committed, LedgerActor, LedgerPort, TransactionInfo } from '../ledger/ledger.port';
+import type {
+  Committed,
+  EventStart,
+  LedgerActor,
+  LedgerEventRecord,
+  LedgerEventStream,
+  LedgerPort,
+  TransactionInfo,
+} from '../ledger/ledger.port';
 
 /**
  * For unit tests only: the real chaincode contracts over the chaincode package's in-memory ledger (world state,
@@ -58,6 +66,46 @@ export class InMemoryLedgerAdapter implements LedgerPort {
       throw new GatewayError(GatewayErrorCode.NotFound, `no block holds transaction ${txId}`);
     }
     return { txId, blockNumber, validationCode: 'VALID' };
+  }
+
+  /** Events after `start`, then new ones as they commit (polled: this is a test double). */
+  async openEvents(start: EventStart): Promise<LedgerEventStream> {
+    if (this.unreachable) {
+      throw new GatewayError(GatewayErrorCode.LedgerUnavailable, 'in-memory ledger set unreachable');
+    }
+    let closed = false;
+    const events = (): LedgerEventRecord[] =>
+      this.ledger.events().map((e) => ({
+        name: e.name,
+        payload: e.payload,
+        txId: e.txId,
+        blockNumber: this.#blockOfTx.get(e.txId) ?? 0n,
+      }));
+    // Resume like fabric-gateway: from the checkpoint's block, after its transaction.
+    const startBlock = start.getBlockNumber();
+    const startTx = start.getTransactionId();
+    let next = 0;
+    if (startBlock !== undefined) {
+      const all = events();
+      next = all.findIndex((e) => e.blockNumber >= startBlock);
+      if (next === -1) next = all.length;
+      const at = all.findIndex((e) => e.txId === startTx);
+      if (at >= next) next = at + 1;
+    }
+    const unreachable = (): boolean => this.unreachable;
+    return {
+      close: () => {
+        closed = true;
+      },
+      async *[Symbol.asyncIterator](): AsyncIterator<LedgerEventRecord> {
+        while (!closed) {
+          if (unreachable()) throw new GatewayError(GatewayErrorCode.LedgerUnavailable, 'event stream lost');
+          const all = events();
+          while (next < all.length && !closed) yield all[next++] as LedgerEventRecord;
+          await new Promise((r) => setTimeout(r, 10));
+        }
+      },
+    };
   }
 
   async isReachable(): Promise<boolean> {

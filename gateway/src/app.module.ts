@@ -1,0 +1,43 @@
+import { Global, Module, type DynamicModule } from '@nestjs/common';
+import { ApiModule } from './api/api.module';
+import { GATEWAY_CONFIG } from './config/config.token';
+import type { GatewayConfig } from './config/gateway-config';
+import { EventsController } from './events/events.controller';
+import { LedgerEventsService } from './events/ledger-events.service';
+import { HealthController } from './health/health.controller';
+import { IngestService } from './ingest/ingest.service';
+import { LEDGER, type LedgerPort } from './ledger/ledger.port';
+import { GatewayMetrics } from './observability/gateway-metrics';
+
+// The configuration, the one ledger connection and the metrics registry, shared by ingest, the API and health.
+@Global()
+@Module({})
+class CoreModule {
+  static forRoot(config: GatewayConfig, ledger: LedgerPort): DynamicModule {
+    return {
+      module: CoreModule,
+      providers: [
+        { provide: GATEWAY_CONFIG, useValue: config },
+        { provide: LEDGER, useValue: ledger },
+        GatewayMetrics,
+      ],
+      exports: [GATEWAY_CONFIG, LEDGER, GatewayMetrics],
+    };
+  }
+}
+
+/**
+ * The gateway: MQTT ingest, the REST API, health and metrics over one ledger adapter. The adapter is passed in
+ * (Fabric in production, the in-memory test double in tests), so nothing here knows which it is.
+ */
+@Module({})
+export class AppModule {
+  static forRoot(config: GatewayConfig, ledger: LedgerPort): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [CoreModule.forRoot(config, ledger), ApiModule.forRoot(config.api)],
+      controllers: [HealthController, EventsController],
+      providers: [IngestService, LedgerEventsService],
+    };
+  }
+}

@@ -1,0 +1,60 @@
+#!/usr/bin/env node
+import 'reflect-metadata';
+import { NestFactory } from '@nestjs/core';
+import { runKeysCommand } from './api/auth/keys.command';
+import { setupOpenApi } from './api/openapi';
+import { AppModule } from './app.module';
+import { ConfigError, loadGatewayConfig } from './config/gateway-config';
+import { FabricLedgerAdapter } from './ledger/fabric-ledger.adapter';
+
+const USAGE = `usage: provena-gateway [serve]        run the gateway (configuration from PROVENA_* variables, see README)
+       provena-gateway keys <command>  create, list or revoke API keys`;
+
+async function serve(): Promise<number> {
+  let config;
+  try {
+    config = loadGatewayConfig(process.env);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${err.message}\n`);
+      return 2;
+    }
+    throw err;
+  }
+  const ledger = new FabricLedgerAdapter(config.fabric);
+  const app = await NestFactory.create(AppModule.forRoot(config, ledger));
+  app.enableShutdownHooks();
+  setupOpenApi(app);
+  await app.listen(config.http.port, config.http.host);
+  process.stdout.write(`provena-gateway listening on http://${config.http.host}:${config.http.port}\n`);
+  return -1; // keeps running
+}
+
+async function main(argv: readonly string[]): Promise<number> {
+  const [command = 'serve', ...rest] = argv;
+  switch (command) {
+    case 'serve':
+      return serve();
+    case 'keys':
+      return runKeysCommand(rest, {
+        apiKeysFile: process.env.PROVENA_API_KEYS_FILE ?? '.provena/api-keys.json',
+      });
+    case '--help':
+    case 'help':
+      process.stdout.write(`${USAGE}\n`);
+      return 0;
+    default:
+      process.stderr.write(`unknown command ${command}\n${USAGE}\n`);
+      return 2;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    if (code >= 0) process.exitCode = code;
+  },
+  (err: unknown) => {
+    process.stderr.write(`provena-gateway: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exitCode = 1;
+  },
+);

@@ -1,0 +1,159 @@
+import { mkdtempSync } from 'node:fs';
+import { get } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { INestApplication } from '@nestjs/common';
+import { Test } from '@nestjs/testing';
+import mqtt from 'mqtt';
+import request from 'supertest';
+import { Topics } from '@provena/wire';
+import { startTestBroker, type TestBroker } from '../../test/support/mosquitto.harness';
+import { ApiKeyStore } from '../src/api/auth/api-key.store';
+import { AppModule } from '../src/app.module';
+import type { GatewayConfig } from '../src/config/gateway-config';
+import { IngestService } from '../src/ingest/ingest.service';
+import { InMemoryLedgerAdapter } from '../src/testing/in-memory-ledger.adapter';
+import { TestDevice } from '../src/testing/test-devices';
+
+function configFor(broker: TestBroker): GatewayConfig {
+  return {
+    http: { host: '127.0.0.1', port: 0 },
+    api: {
+      apiKeysFile: join(mkdtempSync(join(tmpdir(), 'provena-keys-')), 'keys.json'),
+      rateLimitPerMinute: 600,
+      maxPageSize: 200,
+    },
+    mqtt: {
+      url: broker.url,
+      clientId: 'gateway-app-test',
+      shareGroup: 'provena-gateway',
+      sessionExpirySeconds: 3600,
+      keepaliveSeconds: 30,
+    },
+    ingest: {
+      org: 'ProducerMSP',
+      batchSize: 200,
+      batchWindowMs: 20,
+      maxConcurrentBatches: 4,
+      maxInFlight: 2000,
+      maxClockAheadMs: 300_000,
+      deviceCacheTtlMs: 60_000,
+      retryMinDelayMs: 20,
+      retryMaxDelayMs: 200,
+    },
+    events: { checkpointFile: join(mkdtempSync(join(tmpdir(), 'provena-events-')), 'checkpoint.json') },
+    // Not used: the app gets the in-memory ledger below.
+    fabric: {
+      peerEndpoint: 'unused:7051',
+      tlsCaCertPath: '/unused',
+      channel: 'provena',
+      chaincode: 'provena',
+      identities: [],
+      deadlines: { evaluateMs: 1, endorseMs: 1, submitMs: 1, commitStatusMs: 1 },
+      conflictRetries: 0,
+    },
+  };
+}
+
+async function until(condition: () => Promise<boolean> | boolean, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+describe('the gateway app on a real Mosquitto (in-memory ledger double)', () => {
+  let broker: TestBroker;
+  let app: INestApplication;
+  const ledger = new InMemoryLedgerAdapter();
+
+  beforeAll(async () => {
+    broker = await startTestBroker({ persistence: true });
+    const moduleRef = await Test.createTestingModule({
+      imports: [AppModule.forRoot(configFor(broker), ledger)],
+    }).compile();
+    app = moduleRef.createNestApplication({ logger: false });
+    app.enableShutdownHooks();
+    await app.listen(0, '127.0.0.1');
+    await app.get(IngestService).session.whenConnected();
+  });
+
+  afterAll(async () => {
+    await app?.close();
+    await broker?.cleanup();
+  });
+
+  it('answers /health without a key, and /ready once broker and ledger answer', async () => {
+    await request(app.getHttpServer()).get('/health').expect(200, { status: 'ok' });
+    await request(app.getHttpServer()).get('/ready').expect(200, { ready: true, broker: true, ledger: true });
+  });
+
+  it('ingests readings published to the broker and counts them in /metrics', async () => {
+    const device = new TestDevice('dev-app');
+    await device.register(ledger);
+    const client = await mqtt.connectAsync(broker.url, { protocolVersion: 5 });
+    await Promise.all(
+      Array.from({ length: 250 }, () =>
+        client.publishAsync(Topics.readings('dev-app'), device.reading().payload, { qos: 1 }),
+      ),
+    );
+    await client.publishAsync(Topics.readings('dev-app'), Buffer.from('not json'), { qos: 1 });
+    await client.endAsync();
+    const metric = async (line: RegExp): Promise<number> => {
+      const text = (await request(app.getHttpServer()).get('/metrics').expect(200)).text;
+      return Number(line.exec(text)?.[1] ?? 0);
+    };
+    await until(
+      async () => (await metric(/^provena_readings_recorded_total\{outcome="accepted"\} (\d+)$/m)) === 250,
+    );
+    expect(await metric(/^provena_readings_received_total (\d+)$/m)).toBe(251);
+    expect(
+      await metric(/^provena_readings_refused_total\{code="MALFORMED_JSON",stage="edge"\} (\d+)$/m),
+    ).toBe(1);
+    expect(await metric(/^provena_ingest_in_flight (\d+)$/m)).toBe(0);
+  });
+
+  it('says it is not ready while the broker is down, and ready again once it is back', async () => {
+    await broker.stop('SIGKILL');
+    await until(() => !app.get(IngestService).session.connected);
+    await request(app.getHttpServer())
+      .get('/ready')
+      .expect(503, { ready: false, broker: false, ledger: true });
+    await broker.start();
+    await app.get(IngestService).session.whenConnected();
+    await request(app.getHttpServer()).get('/ready').expect(200);
+  });
+
+  it('refuses API routes without a key', async () => {
+    const res = await request(app.getHttpServer()).get('/devices').expect(401);
+    expect(res.body).toMatchObject({ code: 'UNAUTHENTICATED' });
+  });
+
+  it('streams ledger events to a dashboard with an API key (Server-Sent Events)', async () => {
+    const { key } = await app
+      .get(ApiKeyStore)
+      .create({ role: 'auditor', org: 'AuditorMSP', label: 'dashboard' });
+    const { port } = app.getHttpServer().address() as AddressInfo;
+    const received: string[] = [];
+    const response = await new Promise<import('node:http').IncomingMessage>((resolve, reject) =>
+      get(
+        {
+          port,
+          host: '127.0.0.1',
+          path: '/events?types=ledger',
+          headers: { authorization: `Bearer ${key}` },
+        },
+        resolve,
+      ).on('error', reject),
+    );
+    expect(response.statusCode).toBe(200);
+    expect(response.headers['content-type']).toMatch(/^text\/event-stream/);
+    response.on('data', (chunk: Buffer) => received.push(chunk.toString('utf8')));
+    await new TestDevice('dev-sse').register(ledger);
+    await until(() => received.join('').includes('"deviceId":"dev-sse"'));
+    expect(received.join('')).toMatch(/event: ledger\nid: \d+:[0-9a-f]+\ndata: \{"event":"DeviceRegistered"/);
+    response.destroy();
+  });
+});
