@@ -11,6 +11,7 @@ module.exports = {
     '^@provena/wire$': '<rootDir>/../wire/src/index.ts',
     '^@provena/chaincode$': '<rootDir>/../chaincode/src/index.ts',
     '^@provena/chaincode/src/(.*)$': '<rootDir>/../chaincode/src/$1',
+    '^@provena/iot-simulator$': '<rootDir>/../iot-simulator/src/index.ts',
   },
   testMatch: ['<rootDir>/test/**/*.int.test.ts'],
   testTimeout: 60_000,

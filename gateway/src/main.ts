@@ -4,7 +4,7 @@ import { NestFactory } from '@nestjs/core';
 import { runKeysCommand } from './api/auth/keys.command';
 import { setupOpenApi } from './api/openapi';
 import { AppModule } from './app.module';
-import { ConfigError, loadGatewayConfig } from './config/gateway-config';
+import { ConfigError, DEFAULT_API_KEYS_FILE, loadGatewayConfig } from './config/gateway-config';
 import { FabricLedgerAdapter } from './ledger/fabric-ledger.adapter';
 
 const USAGE = `usage: provena-gateway [serve]        run the gateway (configuration from PROVENA_* variables, see README)
@@ -36,8 +36,9 @@ async function main(argv: readonly string[]): Promise<number> {
     case 'serve':
       return serve();
     case 'keys':
+      // Only the keys file: managing keys must not need the Fabric settings.
       return runKeysCommand(rest, {
-        apiKeysFile: process.env.PROVENA_API_KEYS_FILE ?? '.provena/api-keys.json',
+        apiKeysFile: process.env.PROVENA_API_KEYS_FILE || DEFAULT_API_KEYS_FILE,
       });
     case '--help':
     case 'help':

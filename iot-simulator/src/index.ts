@@ -149,3 +149,11 @@ export {
   type LoadRunOptions,
 } from './load/load-run';
 export { runCli } from './commands/cli-main';
+export {
+  GatewayClient,
+  GatewayRequestError,
+  newGatewayDeviceRegistry,
+  provisionScenarioOnGateway,
+  type GatewayApiKeys,
+  type GatewayClientOptions,
+} from './gateway/gateway-client';

@@ -41,6 +41,9 @@ export interface GatewayConfig {
   readonly events: { readonly checkpointFile: string };
 }
 
+/** Where API keys live unless PROVENA_API_KEYS_FILE says otherwise (the `keys` command uses the same). */
+export const DEFAULT_API_KEYS_FILE = '.provena/api-keys.json';
+
 /** A start-up refusal listing every bad or missing setting at once. */
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
@@ -64,7 +67,7 @@ const identitySchema = z.strictObject({
 const envSchema = z.object({
   PROVENA_HTTP_HOST: text.default('127.0.0.1'),
   PROVENA_HTTP_PORT: int(1, 65535, 3000),
-  PROVENA_API_KEYS_FILE: text.default('.provena/api-keys.json'),
+  PROVENA_API_KEYS_FILE: text.default(DEFAULT_API_KEYS_FILE),
   PROVENA_RATE_LIMIT_PER_MINUTE: int(1, 1_000_000, 600),
   PROVENA_MAX_PAGE_SIZE: int(1, 200, 200),
   PROVENA_MQTT_URL: z

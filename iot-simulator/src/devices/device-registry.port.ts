@@ -1,6 +1,6 @@
 /**
  * Where devices are provisioned: the gateway's device registration (which records the public key on the
- * ledger). No adapter exists yet: the gateway is not built. Tests use {@link newMemoryDeviceRegistry}.
+ * ledger): `newGatewayDeviceRegistry` in `gateway/gateway-client.ts`. Tests use {@link newMemoryDeviceRegistry}.
  */
 export interface DeviceRegistry {
   /** Registers a device and the public key its readings will be verified with. */
