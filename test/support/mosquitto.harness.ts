@@ -2,11 +2,21 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { access, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createConnection, createServer } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
-import { join, resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 
 const MOSQUITTO = process.env.MOSQUITTO_BIN ?? '/usr/sbin/mosquitto';
-/** The delivery settings Provena ships (persistence, no queue limits, TCP_NODELAY): tests run what users run. */
-const PROVENA_BROKER_CONF_DIR = resolve(__dirname, '../../network/mosquitto/conf.d');
+/**
+ * The delivery settings Provena ships (persistence, no queue limits, TCP_NODELAY): tests run what users run. Found
+ * by walking up, because benchmarks load this file compiled into another folder.
+ */
+const PROVENA_BROKER_CONF_DIR = ((): string => {
+  for (let dir = __dirname; dir !== dirname(dir); dir = dirname(dir)) {
+    const candidate = join(dir, 'network', 'mosquitto', 'conf.d');
+    if (existsSync(candidate)) return candidate;
+  }
+  throw new Error(`no network/mosquitto/conf.d above ${__dirname}`);
+})();
 
 /** A Mosquitto process of our own on a free port, which a test may stop and start again on the same port. */
 export interface TestBroker {
