@@ -2,7 +2,16 @@ const js = require('@eslint/js');
 const tseslint = require('typescript-eslint');
 
 module.exports = tseslint.config(
-  { ignores: ['**/dist/**', '**/bench-dist/**', '**/node_modules/**', 'network/.state/**', 'coverage/**', '.provena/**'] },
+  {
+    ignores: [
+      '**/dist/**',
+      '**/bench-dist/**',
+      '**/node_modules/**',
+      'network/.state/**',
+      'coverage/**',
+      '.provena/**',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

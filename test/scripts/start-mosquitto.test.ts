@@ -53,7 +53,9 @@ it('starts a persistent Mosquitto of its own where no broker answers, and reuses
   const conf = readFileSync(join(state, 'mosquitto.conf'), 'utf8');
   const shipped = /^include_dir (.+)$/m.exec(conf)?.[1];
   expect(shipped).toMatch(/network\/mosquitto\/conf\.d$/);
-  expect(readFileSync(join(shipped as string, 'provena-delivery.conf'), 'utf8')).toMatch(/^persistence true$/m);
+  expect(readFileSync(join(shipped as string, 'provena-delivery.conf'), 'utf8')).toMatch(
+    /^persistence true$/m,
+  );
 
   const second = run(`mqtt://127.0.0.1:${port}`);
   expect(second.code).toBe(0);
