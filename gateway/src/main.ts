@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import 'reflect-metadata';
+import { ConsoleLogger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { runKeysCommand } from './api/auth/keys.command';
 import { setupOpenApi } from './api/openapi';
@@ -22,7 +23,10 @@ async function serve(): Promise<number> {
     throw err;
   }
   const ledger = new FabricLedgerAdapter(config.fabric);
-  const app = await NestFactory.create(AppModule.forRoot(config, ledger));
+  // One JSON object per line, for log shippers. What is logged never holds a key or a payload (see the services).
+  const app = await NestFactory.create(AppModule.forRoot(config, ledger), {
+    logger: new ConsoleLogger({ json: true }),
+  });
   app.enableShutdownHooks();
   setupOpenApi(app);
   await app.listen(config.http.port, config.http.host);
