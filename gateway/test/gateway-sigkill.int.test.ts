@@ -4,16 +4,17 @@ import mqtt from 'mqtt';
 import { Topics } from '@provena/wire';
 import { startTestBroker, type TestBroker } from '../../test/support/mosquitto.harness';
 import { GatewayError } from '../src/errors/gateway-error';
+import type { LedgerActor } from '../src/ledger/ledger.port';
 import { InMemoryLedgerAdapter } from '../src/testing/in-memory-ledger.adapter';
 import { TestDevice } from '../src/testing/test-devices';
+import { range, readingsOnLedger, until } from './ingest.harness';
 
-const operator = { org: 'ProducerMSP', role: 'operator' } as const;
 const CHILD = join(__dirname, 'fixtures', 'ingest-process.js');
 
 type LedgerCall = {
   id: number;
   op: 'submit' | 'evaluate';
-  actor: typeof operator;
+  actor: LedgerActor;
   fn: string;
   args: string[];
 };
@@ -51,29 +52,6 @@ async function startGateway(broker: TestBroker, ledger: InMemoryLedgerAdapter): 
   return child;
 }
 
-async function recordedSeqs(ledger: InMemoryLedgerAdapter, deviceId: string): Promise<number[]> {
-  const seqs: number[] = [];
-  let bookmark = '';
-  do {
-    const page = await ledger.evaluate<{ items: { reading: { seq: number } }[]; bookmark: string }>(
-      operator,
-      'reading:GetReadingsByDevice',
-      [deviceId, '0', String(Date.now() + 3_600_000), '500', bookmark],
-    );
-    seqs.push(...page.items.map((r) => r.reading.seq));
-    bookmark = page.items.length === 0 ? '' : page.bookmark;
-  } while (bookmark !== '');
-  return seqs.sort((a, b) => a - b);
-}
-
-async function until(condition: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
 describe('gateway process killed mid-stream (real Mosquitto, in-memory ledger double)', () => {
   let broker: TestBroker;
   const children: ChildProcess[] = [];
@@ -106,19 +84,19 @@ describe('gateway process killed mid-stream (real Mosquitto, in-memory ledger do
         publisher.publishAsync(Topics.readings('dev-kill'), device.reading().payload, { qos: 1 }),
       ),
     );
-    await until(async () => (await recordedSeqs(ledger, 'dev-kill')).length >= 400);
+    await until(async () => (await readingsOnLedger(ledger, 'dev-kill')).length >= 400);
     first.kill('SIGKILL');
     await new Promise((resolve) => first.once('exit', resolve));
-    const atKill = (await recordedSeqs(ledger, 'dev-kill')).length;
+    const atKill = (await readingsOnLedger(ledger, 'dev-kill')).length;
     await publishing;
     await publisher.endAsync();
 
     children.push(await startGateway(broker, ledger));
-    await until(async () => (await recordedSeqs(ledger, 'dev-kill')).length === 2000);
+    await until(async () => (await readingsOnLedger(ledger, 'dev-kill')).length === 2000);
     await new Promise((r) => setTimeout(r, 300));
     // Seen here: 600 to 800 on the ledger at the kill; 800 readings reached the ledger twice (committed, their
     // acknowledgements lost with the process) and were answered `duplicate`.
     expect(atKill).toBeLessThan(2000);
-    expect(await recordedSeqs(ledger, 'dev-kill')).toEqual(Array.from({ length: 2000 }, (_, i) => i + 1));
+    expect(await readingsOnLedger(ledger, 'dev-kill')).toEqual(range(2000));
   });
 });
