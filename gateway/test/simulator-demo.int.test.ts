@@ -7,6 +7,7 @@ import { Test } from '@nestjs/testing';
 import request from 'supertest';
 import {
   GatewayClient,
+  loadDeviceIds,
   loadScenario,
   openFileKeyStore,
   provisionScenarioOnGateway,
@@ -136,5 +137,56 @@ describe('simulator demo → Mosquitto → gateway (in-memory ledger double)', (
       .expect(200);
     expect(JSON.stringify(provenance.body)).toContain('temperatureC');
     expect((provenance.body as { breaches: unknown[] }).breaches.length).toBeGreaterThan(0);
+  });
+
+  it("measures publish → commit from the gateway's event stream in load mode, every acknowledged reading seen committed", async () => {
+    const state = join(dir, 'load-state');
+    const deviceKeys = await openFileKeyStore({ directory: join(state, 'keys') });
+    for (const deviceId of loadDeviceIds(20, 'lc-')) {
+      const publicKeyPem = await deviceKeys.ensureKey(deviceId);
+      await ledger.submit({ org: 'ProducerOrg', role: 'admin' }, 'device:RegisterDevice', [
+        JSON.stringify({ deviceId, publicKeyPem, ownerOrg: 'ProducerOrg', kind: 'load-device' }),
+      ]);
+    }
+    const { key } = await app.get(ApiKeyStore).create({ role: 'auditor', org: 'AuditorMSP', label: 'load' });
+    const { port } = app.getHttpServer().address() as { port: number };
+    const stdout = new PassThrough();
+    const output: string[] = [];
+    stdout.on('data', (chunk: Buffer) => output.push(chunk.toString('utf8')));
+    const code = await runCli(
+      [
+        'load',
+        '--broker',
+        broker.url,
+        '--devices',
+        '20',
+        '--device-prefix',
+        'lc-',
+        '--rate',
+        '500',
+        '--duration',
+        '3s',
+        '--state',
+        state,
+        '--gateway',
+        `http://127.0.0.1:${port}`,
+        '--api-key',
+        key,
+        '--json',
+      ],
+      { stdout, stderr: new PassThrough() },
+    );
+    const result = JSON.parse(output.join('')) as {
+      sent: number;
+      acknowledged: number;
+      complete: boolean;
+      commit: { committed: number; notCommitted: number; latencyMs: { p50: number; p99: number } };
+    };
+    expect(code).toBe(0);
+    expect(result.sent).toBe(1500);
+    expect(result.commit.committed).toBe(result.acknowledged);
+    expect(result.commit.notCommitted).toBe(0);
+    expect(result.commit.latencyMs.p50).toBeGreaterThan(0);
+    expect(result.complete).toBe(true);
   });
 });

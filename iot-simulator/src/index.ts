@@ -157,3 +157,5 @@ export {
   type GatewayApiKeys,
   type GatewayClientOptions,
 } from './gateway/gateway-client';
+export type { CommitFeed, CommittedReading } from './load/commit-feed.port';
+export { newGatewayCommitFeed, type GatewayCommitFeedOptions } from './gateway/gateway-commit-feed.adapter';

@@ -80,7 +80,13 @@ describe('feedEventsOf', () => {
       name: 'ReadingsRecorded',
       txId: 'tx9',
       blockNumber: 12n,
-      payload: { accepted: 3, duplicates: 1, refused: 0, breaches: [breach], readings: [] },
+      payload: {
+        accepted: 3,
+        duplicates: 1,
+        refused: 0,
+        breaches: [breach],
+        readings: [{ deviceId: 'd1', seq: 6 }],
+      },
     });
     expect(events).toEqual([
       {
@@ -93,6 +99,7 @@ describe('feedEventsOf', () => {
           accepted: 3,
           duplicates: 1,
           refused: 0,
+          readings: [{ deviceId: 'd1', seq: 6 }],
         },
       },
       {

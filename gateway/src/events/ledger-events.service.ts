@@ -50,6 +50,8 @@ export function feedEventsOf(record: LedgerEventRecord): FeedEvent[] {
           accepted: recorded.accepted,
           duplicates: recorded.duplicates,
           refused: recorded.refused,
+          // (deviceId, seq) of each reading this transaction recorded: how a load generator learns commit times.
+          readings: recorded.readings ?? [],
         },
       },
       ...(recorded.breaches ?? []).map((breach: ComplianceBreachPayload): FeedEvent => ({

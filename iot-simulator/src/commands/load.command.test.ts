@@ -23,13 +23,31 @@ const result: LoadResult = {
 };
 
 describe('load report', () => {
+  it("adds the commits seen on the gateway's event stream when the run had them", () => {
+    const text = formatLoadReport(
+      {
+        ...result,
+        commit: {
+          committed: 9_790,
+          notCommitted: 4,
+          latencyMs: { count: 9_790, p50: 61, p95: 120, p99: 180, max: 400 },
+        },
+      },
+      0,
+    );
+    expect(text).toContain(
+      'committed        9,790 seen on the ledger, 4 acknowledged but not seen committed; publish→commit p50 61.0 ms, p95 120 ms, p99 180 ms',
+    );
+    expect(text).toContain('INCOMPLETE: readings not acknowledged, not committed or refused');
+  });
+
   it('gives every figure, says what acknowledged means and lists refusals by code', () => {
     const text = formatLoadReport(result, 1);
     expect(text).toContain('target           1,000/s for 10s from 100 devices: 10,000 readings');
     expect(text).toContain('sent             9,800: achieved 980/s over 10.0 s, behind schedule 200');
     expect(text).toContain('acknowledged     9,797: broker PUBACK (MQTT 5, QoS 1)');
     expect(text).toContain('not a ledger commit');
-    expect(text).toContain('issue #4');
+    expect(text).not.toContain('committed');
     expect(text).toContain('not acknowledged 3: timed out at drain 3, dropped from device buffers 0');
     expect(text).toContain(
       "refused          3 by notices on the devices' rejection topics: BAD_SIGNATURE 2, UNKNOWN_DEVICE 1",

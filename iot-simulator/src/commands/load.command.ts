@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import type { RejectionFeed } from '../devices/rejection-feed.port';
+import { newGatewayCommitFeed } from '../gateway/gateway-commit-feed.adapter';
+import type { CommitFeed } from '../load/commit-feed.port';
 import { loadDeviceIds } from '../load/load-readings';
 import { runLoad, type LoadProgress, type LoadResult } from '../load/load-run';
 import type { LatencySummary } from '../load/percentiles';
@@ -36,6 +38,11 @@ export const LOAD_USAGE = `iot-simulator load --broker <url> --devices <n> --rat
   --clients <n>              MQTT connections the devices share (default ${DEFAULT_CLIENTS})
   --device-prefix <text>     (default load-device-)
   --notice-wait <dur>        keep counting rejection notices this long after the drain (default 0s)
+  --gateway <url>            learn commits from this gateway's event stream (with --api-key): adds
+                             publish→commit latency, and fails the run when an acknowledged reading is not
+                             seen committed within --commit-wait
+  --api-key <key>            a gateway API key of any role (an auditor key is enough)
+  --commit-wait <dur>        (default 30s)
 ${FLEET_USAGE}`;
 
 /** `0.42`, `12.3`, `250`: milliseconds with the digits that mean something at that size. */
@@ -76,11 +83,17 @@ export function formatLoadReport(r: LoadResult, connectionLosses: number): strin
     `refused          ${n(r.refused.total)} by notices on the devices' rejection topics` +
       (byCode.length > 0 ? `: ${byCode.join(', ')}` : ''),
     `latency          publish→PUBACK ${percentiles(r.latencyMs, 'acknowledged readings')}`,
+    ...(r.commit
+      ? [
+          `committed        ${n(r.commit.committed)} seen on the ledger, ${n(r.commit.notCommitted)} acknowledged ` +
+            `but not seen committed; publish→commit ${percentiles(r.commit.latencyMs, 'committed readings')}`,
+        ]
+      : []),
     `duration         ${(r.sendingMs / 1000).toFixed(1)} s sending, ${(r.drainMs / 1000).toFixed(2)} s draining; ` +
       `connection losses ${connectionLosses}`,
     r.complete
-      ? 'done: every reading sent was acknowledged'
-      : 'INCOMPLETE: readings not acknowledged or refused',
+      ? `done: every reading sent was acknowledged${r.commit ? ' and committed' : ''}`
+      : `INCOMPLETE: readings not acknowledged${r.commit ? ', not committed' : ''} or refused`,
   ].join('\n');
 }
 
@@ -96,6 +109,9 @@ export async function runLoadCommand(args: string[], io: CliIo): Promise<number>
       clients: { type: 'string' },
       'device-prefix': { type: 'string', default: 'load-device-' },
       'notice-wait': { type: 'string' },
+      gateway: { type: 'string' },
+      'api-key': { type: 'string' },
+      'commit-wait': { type: 'string' },
     },
   });
   if (positionals.length > 0) throw usageError(`load takes no positional arguments, got "${positionals[0]}"`);
@@ -110,6 +126,10 @@ export async function runLoadCommand(args: string[], io: CliIo): Promise<number>
     );
   }
   const noticeWaitMs = durationOption('notice-wait', values['notice-wait'], 0, { allowZero: true });
+  const commitWaitMs = durationOption('commit-wait', values['commit-wait'], 30_000);
+  if ((values.gateway === undefined) !== (values['api-key'] === undefined)) {
+    throw usageError('--gateway and --api-key go together');
+  }
   let deviceIds: string[];
   try {
     deviceIds = loadDeviceIds(deviceCount, values['device-prefix']);
@@ -126,7 +146,11 @@ export async function runLoadCommand(args: string[], io: CliIo): Promise<number>
     clientIdPrefix: 'provena-load',
   });
   let rejections: RejectionFeed | undefined;
+  let commits: CommitFeed | undefined;
   try {
+    if (values.gateway !== undefined && values['api-key'] !== undefined) {
+      commits = newGatewayCommitFeed({ baseUrl: values.gateway, apiKey: values['api-key'] });
+    }
     rejections = await openMqttRejectionFeed({
       url,
       clientId: `provena-load-rejections-${randomBytes(4).toString('hex')}`,
@@ -143,6 +167,7 @@ export async function runLoadCommand(args: string[], io: CliIo): Promise<number>
       sequences,
       publisherFor: (_, index) => pool.publishers[index % clients]!,
       rejections,
+      ...(commits && { commits, commitWaitMs }),
       ratePerSecond,
       durationMs,
       drainTimeoutMs,
@@ -159,6 +184,7 @@ export async function runLoadCommand(args: string[], io: CliIo): Promise<number>
     return result.complete ? ExitCode.Ok : ExitCode.Failed;
   } finally {
     await rejections?.close();
+    await commits?.close();
     await pool.close();
   }
 }

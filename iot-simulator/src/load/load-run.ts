@@ -1,3 +1,4 @@
+import type { CommitFeed } from './commit-feed.port';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import type { SignedReading } from '@provena/wire';
 import { SimulatorError, SimulatorErrorCode } from '../errors';
@@ -12,8 +13,7 @@ import { summariseLatencies, type LatencySummary } from './percentiles';
 
 /** What "acknowledged" means in a load result, said in the result itself so no report can leave it out. */
 export const LOAD_ACKNOWLEDGEMENT =
-  'broker PUBACK (MQTT 5, QoS 1): the broker has the reading; not a ledger commit. Publish-to-commit latency ' +
-  "comes with the gateway's event stream (issue #4)";
+  'broker PUBACK (MQTT 5, QoS 1): the broker has the reading; not a ledger commit (see `commit` for that)';
 
 export interface LoadRunOptions {
   /** The fleet. Readings go to the devices in turn, so each sends `ratePerSecond / deviceIds.length` a second. */
@@ -24,6 +24,10 @@ export interface LoadRunOptions {
   publisherFor(deviceId: string, index: number): ReadingPublisher;
   /** Where the gateway's refusal notices arrive. Without one no refusal can be seen, and none is counted. */
   rejections?: RejectionFeed;
+  /** Where commits are learnt (the gateway's event stream); without one, `commit` is absent from the result. */
+  commits?: CommitFeed;
+  /** How long to wait after the drain for the commits of acknowledged readings (default 30 s). */
+  commitWaitMs?: number;
   /** Readings per second, all devices together. */
   ratePerSecond: number;
   /** How long to send. The schedule has `ratePerSecond × durationMs / 1000` readings (rounded up). */
@@ -105,9 +109,17 @@ export interface LoadResult {
    * the hand-over itself was against the schedule is in {@link scheduleLagMs}.
    */
   latencyMs: LatencySummary | undefined;
+  /**
+   * With a commit feed: readings seen committed on the ledger, those acknowledged by the broker but not seen
+   * committed by the end of the commit wait (refused ones excluded), and the latency from hand-over to commit.
+   */
+  commit?: { committed: number; notCommitted: number; latencyMs: LatencySummary | undefined };
   drainMs: number;
   elapsedMs: number;
-  /** True when every reading sent was acknowledged and none was refused. Being behind schedule is reported, not failed. */
+  /**
+   * True when every reading sent was acknowledged, none was refused and, with a commit feed, every acknowledged one
+   * was seen committed. Being behind schedule is reported, not failed.
+   */
   complete: boolean;
 }
 
@@ -168,11 +180,15 @@ export async function runLoad(options: Readonly<LoadRunOptions>): Promise<LoadRe
   // readings in the order it gets them, so its next signature is always for the oldest time here.
   const handedAt = new Map<string, number[]>(deviceIds.map((id) => [id, []]));
   const signedAt = new Map<SignedReading, number>();
+  // Hand-over time by `deviceId/seq`, until the reading is seen committed (only with a commit feed).
+  const awaitingCommit = new Map<string, number>();
+  const commitLatencies: number[] = [];
   const sealer: ReadingSealer = {
     seal(reading) {
       const at = handedAt.get(reading.deviceId)?.shift() ?? clock.now();
       const signed = options.sealer.seal(reading);
       signedAt.set(signed, at);
+      if (options.commits) awaitingCommit.set(`${reading.deviceId}/${reading.seq}`, at);
       return signed;
     },
   };
@@ -209,6 +225,17 @@ export async function runLoad(options: Readonly<LoadRunOptions>): Promise<LoadRe
   let failure: { error: unknown } | undefined;
 
   try {
+    // Before the first reading, like the rejections: a commit must not come before its listener.
+    await options.commits?.watch((readings) => {
+      const now = clock.now();
+      for (const { deviceId, seq } of readings) {
+        const key = `${deviceId}/${seq}`;
+        const at = awaitingCommit.get(key);
+        if (at === undefined) continue;
+        awaitingCommit.delete(key);
+        commitLatencies.push(now - at);
+      }
+    });
     // Before the first reading: a notice about it must find the subscription in place.
     await options.rejections?.watch(deviceIds, (notice) => {
       counts.refused++;
@@ -294,6 +321,20 @@ export async function runLoad(options: Readonly<LoadRunOptions>): Promise<LoadRe
     const drainMs = clock.now() - drainStart;
     const noticeDeadline = clock.now() + (options.noticeWaitMs ?? 0);
     while (clock.now() < noticeDeadline) await sleepAtMost(noticeDeadline - clock.now(), 'draining');
+    // Readings the broker acknowledged and the gateway did not refuse must show up committed.
+    const uncommitted = (): number =>
+      Math.max(0, counts.acknowledged - counts.refused - commitLatencies.length);
+    if (options.commits) {
+      const commitDeadline = clock.now() + (options.commitWaitMs ?? 30_000);
+      while (uncommitted() > 0 && clock.now() < commitDeadline) {
+        await sleepAtMost(Math.min(DRAIN_POLL_MS * 10, commitDeadline - clock.now()), 'draining');
+      }
+    }
+    const commit = options.commits && {
+      committed: commitLatencies.length,
+      notCommitted: uncommitted(),
+      latencyMs: summariseLatencies(commitLatencies),
+    };
 
     const sendingMs = Math.max(durationMs, sendingEnd - start);
     const notAcknowledged = {
@@ -318,9 +359,10 @@ export async function runLoad(options: Readonly<LoadRunOptions>): Promise<LoadRe
       notAcknowledged: { total: notAcknowledgedTotal, ...notAcknowledged },
       refused: { total: counts.refused, byCode: { ...refusedByCode } },
       latencyMs: summariseLatencies(latencies),
+      ...(commit && { commit }),
       drainMs,
       elapsedMs: clock.now() - start,
-      complete: notAcknowledgedTotal === 0 && counts.refused === 0,
+      complete: notAcknowledgedTotal === 0 && counts.refused === 0 && (commit?.notCommitted ?? 0) === 0,
     };
   } finally {
     for (const device of devices) device.detach();
