@@ -44,6 +44,29 @@ describe('shipment contract', () => {
       });
     });
 
+    it('records when the order was placed: the creation time by default, an earlier date for imported history', async () => {
+      const created = (await s.createShipment('S1')).result as ShipmentRecord;
+      expect(created.orderedAt).toBe(created.createdAt);
+      const ordered = Date.UTC(2025, 0, 6);
+      const imported = (await s.createShipment('S2', as.producerOperator, { orderedAt: ordered }))
+        .result as ShipmentRecord;
+      expect(imported.orderedAt).toBe(ordered);
+    });
+
+    it.each([
+      [
+        'in the future',
+        () => Date.now() + 3_600_000,
+        /^INVALID_ARGUMENT: shipment.orderedAt lies in the future/,
+      ],
+      ['before 2020', () => Date.UTC(2019, 11, 31), /^INVALID_ARGUMENT: shipment.orderedAt/],
+      ['not an integer', () => 1.5, /^INVALID_ARGUMENT: shipment.orderedAt/],
+    ])('refuses an order date %s', async (_what, orderedAt, message) => {
+      await expect(s.createShipment('S1', as.producerOperator, { orderedAt: orderedAt() })).rejects.toThrow(
+        message,
+      );
+    });
+
     it('refuses an auditor, saying who may', async () => {
       await expect(s.createShipment('S1', as.auditor)).rejects.toThrow(
         /^FORBIDDEN: only an operator or admin of a member organisation may create a shipment; AuditorMSP may only read$/,

@@ -18,6 +18,7 @@ import { recordHistory, shipmentProvenance } from './provenance.query';
 import { ProvenaContract } from './provena-contract';
 import { parseShipmentInput, type ShipmentRecord } from './shipment.model';
 import { loadShipment } from './shipment.state';
+import { MAX_CLOCK_AHEAD_MS } from './reading-ingest';
 import { openTx } from './tx-scope';
 
 /**
@@ -38,9 +39,16 @@ export class ShipmentContract extends ProvenaContract {
     if (await readRecord<ShipmentRecord>(ctx, key)) {
       throw new LedgerError(LedgerErrorCode.AlreadyExists, `shipment ${input.shipmentId} already exists`);
     }
+    if (input.orderedAt !== undefined && input.orderedAt > tx.nowMs + MAX_CLOCK_AHEAD_MS) {
+      throw new LedgerError(
+        LedgerErrorCode.InvalidArgument,
+        `shipment.orderedAt lies in the future (more than ${MAX_CLOCK_AHEAD_MS / 60_000} minutes after the transaction time)`,
+      );
+    }
     const org = tx.caller.mspId;
     const shipment: ShipmentRecord = {
       ...input,
+      orderedAt: input.orderedAt ?? tx.nowMs,
       ownerOrg: org,
       custodianOrg: org,
       status: 'in-custody',

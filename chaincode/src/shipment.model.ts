@@ -29,6 +29,12 @@ export interface ShipmentRecord {
   origin: string;
   destination: string;
   complianceProfile: ComplianceProfile;
+  /**
+   * When the order behind the shipment was placed (Unix ms), as the ordering system says; the creation time when
+   * none was given. Demand forecasting counts orders by this date, which may lie before the shipment's creation
+   * when order history is imported.
+   */
+  orderedAt: number;
   /** The organisation that created the shipment; it may settle breaches alongside the custodian. */
   ownerOrg: string;
   custodianOrg: string;
@@ -117,11 +123,11 @@ export function parseBreachId(
   return { deviceId: requireId(deviceId, field), seq, rule: rule ?? '' };
 }
 
-/** What CreateShipment accepts, validated. */
+/** What CreateShipment accepts, validated. `orderedAt` is optional there. */
 export type ShipmentInput = Pick<
   ShipmentRecord,
   'shipmentId' | 'productCode' | 'quantity' | 'origin' | 'destination' | 'complianceProfile'
->;
+> & { orderedAt?: number };
 
 /**
  * Parses CreateShipment's argument.
@@ -132,7 +138,7 @@ export function parseShipmentInput(shipmentJson: string): ShipmentInput {
     parseJsonArgument(shipmentJson, 'shipmentJson'),
     'shipment',
     ['shipmentId', 'productCode', 'quantity', 'origin', 'destination'],
-    ['complianceProfile'],
+    ['complianceProfile', 'orderedAt'],
   );
   return {
     shipmentId: requireId(value.shipmentId, 'shipment.shipmentId'),
@@ -144,5 +150,14 @@ export function parseShipmentInput(shipmentJson: string): ShipmentInput {
       value.complianceProfile === undefined
         ? {}
         : parseComplianceProfile(value.complianceProfile, 'shipment.complianceProfile'),
+    // The upper bound against the transaction time is the contract's: the parser has no clock.
+    ...(value.orderedAt !== undefined && {
+      orderedAt: requireInteger(
+        value.orderedAt,
+        'shipment.orderedAt',
+        Limits.minMeasuredAt,
+        Limits.maxMeasuredAt,
+      ),
+    }),
   };
 }

@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -9,6 +9,7 @@ import {
   GatewayClient,
   loadDeviceIds,
   loadScenario,
+  planScenario,
   openFileKeyStore,
   provisionScenarioOnGateway,
   runCli,
@@ -100,8 +101,24 @@ describe('simulator demo → Mosquitto → gateway (in-memory ledger double)', (
     const client = new GatewayClient({ baseUrl: `http://127.0.0.1:${port}`, apiKeys });
     const deviceKeys = await openFileKeyStore({ directory: join(dir, 'state', 'keys') });
     await provisionScenarioOnGateway(scenario, (id) => deviceKeys.ensureKey(id), client);
-    // A second run changes nothing and fails nothing.
-    await provisionScenarioOnGateway(scenario, (id) => deviceKeys.ensureKey(id), client);
+    // A second run, through the CLI, changes nothing and fails nothing.
+    const keysFile = join(dir, 'api-keys.json');
+    writeFileSync(keysFile, JSON.stringify(apiKeys));
+    expect(
+      await runCli(
+        [
+          'provision',
+          DEMO,
+          '--gateway',
+          `http://127.0.0.1:${port}`,
+          '--api-keys',
+          keysFile,
+          '--state',
+          join(dir, 'state'),
+        ],
+        { stdout: new PassThrough(), stderr: new PassThrough() },
+      ),
+    ).toBe(0);
 
     const stdout = new PassThrough();
     const output: string[] = [];
@@ -188,5 +205,51 @@ describe('simulator demo → Mosquitto → gateway (in-memory ledger double)', (
     expect(result.commit.notCommitted).toBe(0);
     expect(result.commit.latencyMs.p50).toBeGreaterThan(0);
     expect(result.complete).toBe(true);
+  });
+
+  it('turns a demand scenario into dated shipments on the ledger through the API, and a rerun into none', async () => {
+    const keys = app.get(ApiKeyStore);
+    const scenarioFile = join(dir, 'demand-14d.json');
+    const full = JSON.parse(
+      readFileSync(resolve(__dirname, '../../iot-simulator/scenarios/demand-history.json'), 'utf8'),
+    );
+    writeFileSync(scenarioFile, JSON.stringify({ ...full, duration: '14d' }));
+    const plans = planScenario(await loadScenario(scenarioFile)).shipmentPlans;
+    const orgs = [...new Set(plans.map((p) => p.originOrg))];
+    const apiKeys: Record<string, { operator: string }> = {};
+    for (const org of orgs)
+      apiKeys[org] = { operator: (await keys.create({ role: 'operator', org, label: 'demand' })).key };
+    const keysFile = join(dir, 'demand-keys.json');
+    writeFileSync(keysFile, JSON.stringify(apiKeys));
+    const { port } = app.getHttpServer().address() as { port: number };
+    const run = async (): Promise<string> => {
+      const stdout = new PassThrough();
+      const out: string[] = [];
+      stdout.on('data', (c: Buffer) => out.push(c.toString('utf8')));
+      const code = await runCli(
+        ['demand', scenarioFile, '--gateway', `http://127.0.0.1:${port}`, '--api-keys', keysFile],
+        {
+          stdout,
+          stderr: new PassThrough(),
+        },
+      );
+      expect(code).toBe(0);
+      return out.join('');
+    };
+    expect(await run()).toContain(`demand: ${plans.length} shipments created, 0 existed already`);
+    expect(await run()).toContain(`demand: 0 shipments created, ${plans.length} existed already`);
+
+    const auditor = (await keys.create({ role: 'auditor', org: 'AuditorMSP', label: 'demand check' })).key;
+    const sample = plans[plans.length - 1] as (typeof plans)[number];
+    const shipment = await request(app.getHttpServer())
+      .get(`/shipments/${sample.shipmentId}`)
+      .set('authorization', `Bearer ${auditor}`)
+      .expect(200);
+    expect(shipment.body).toMatchObject({
+      productCode: sample.productId,
+      quantity: sample.quantity,
+      destination: sample.location,
+      orderedAt: sample.createAtMs,
+    });
   });
 });

@@ -150,6 +150,7 @@ export {
 } from './load/load-run';
 export { runCli } from './commands/cli-main';
 export {
+  createDemandShipments,
   GatewayClient,
   GatewayRequestError,
   newGatewayDeviceRegistry,

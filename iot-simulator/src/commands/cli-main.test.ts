@@ -28,6 +28,46 @@ async function closedPort(): Promise<number> {
 }
 
 describe('cli', () => {
+  it.each(['provision', 'demand'])(
+    '%s names a missing or unreadable gateway setting and exits 2',
+    async (command) => {
+      const scenario = join(SCENARIOS, command === 'demand' ? 'demand-history.json' : 'demo.json');
+      const missing = await run(command, scenario, '--api-keys', 'k.json');
+      expect(missing.code).toBe(2);
+      expect(missing.stderr).toMatch(/--gateway/);
+      const unreadable = await run(
+        command,
+        scenario,
+        '--gateway',
+        'http://127.0.0.1:9',
+        '--api-keys',
+        '/nonexistent/k.json',
+      );
+      expect(unreadable.code).toBe(2);
+      expect(unreadable.stderr).toMatch(/--api-keys: cannot read \/nonexistent\/k.json/);
+    },
+  );
+
+  it('says which organisation has no API key before any request, and exits 1', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'provena-cli-gw-'));
+    const keysFile = join(dir, 'keys.json');
+    // The demo's first shipment belongs to an organisation with no key here: the client says so before any request.
+    await writeFile(keysFile, JSON.stringify({}));
+    const result = await run(
+      'provision',
+      join(SCENARIOS, 'demo.json'),
+      '--gateway',
+      'http://127.0.0.1:9',
+      '--api-keys',
+      keysFile,
+      '--state',
+      dir,
+    );
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/no operator API key for ProducerOrg/);
+    await rm(dir, { recursive: true, force: true });
+  });
+
   let dir: string;
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'provena-cli-'));

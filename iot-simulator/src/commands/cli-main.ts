@@ -2,6 +2,7 @@ import { WireError } from '@provena/wire';
 import { ScenarioError, SimulatorError, SimulatorErrorCode } from '../errors';
 import { ExitCode, writeLine, type CliIo } from './cli-io';
 import { GENERATE_USAGE, runGenerateCommand } from './generate.command';
+import { DEMAND_USAGE, PROVISION_USAGE, runDemandCommand, runProvisionCommand } from './gateway.command';
 import { HOSTILE_USAGE, runHostileCommand } from './hostile.command';
 import { LOAD_USAGE, runLoadCommand } from './load.command';
 import { PUBLISH_USAGE, runPublishCommand } from './publish.command';
@@ -13,6 +14,8 @@ const COMMANDS: Record<string, (args: string[], io: CliIo) => Promise<number>> =
   publish: runPublishCommand,
   hostile: runHostileCommand,
   load: runLoadCommand,
+  provision: runProvisionCommand,
+  demand: runDemandCommand,
 };
 
 export const USAGE = [
@@ -27,6 +30,10 @@ export const USAGE = [
   HOSTILE_USAGE,
   '',
   LOAD_USAGE,
+  '',
+  PROVISION_USAGE,
+  '',
+  DEMAND_USAGE,
 ].join('\n');
 
 /** Runs one CLI invocation and returns its exit code; never throws. */

@@ -1,5 +1,6 @@
 import type { ComplianceProfile } from '@provena/wire';
 import type { DeviceRegistry } from '../devices/device-registry.port';
+import type { ShipmentPlan } from '../models/demand.model';
 import type { Scenario } from '../scenario/scenario.types';
 
 /** API keys by organisation and role, as `provena-gateway keys create` printed them. */
@@ -48,7 +49,8 @@ export class GatewayClient {
       quantity: number;
       origin: string;
       destination: string;
-      complianceProfile: ComplianceProfile;
+      complianceProfile?: ComplianceProfile;
+      orderedAt?: number;
     },
   ): Promise<void> {
     await this.#post(this.#key(org, 'operator'), '/shipments', shipment);
@@ -137,4 +139,41 @@ export function newGatewayDeviceRegistry(client: GatewayClient): DeviceRegistry 
       return client.provisionDevice({ deviceId, publicKeyPem, ownerOrg, kind, metadata: rest });
     },
   };
+}
+
+/**
+ * Turns a demand scenario's planned shipments into shipments on the ledger through the gateway, each with the day
+ * its orders were for as `orderedAt`, so the ledger holds a demand history to forecast from. Shipments that exist
+ * are left as they are, so an interrupted run can simply be repeated.
+ * @returns how many were created now and how many existed.
+ */
+export async function createDemandShipments(
+  plans: readonly ShipmentPlan[],
+  client: GatewayClient,
+  options: { concurrency?: number; onProgress?: (done: number) => void } = {},
+): Promise<{ created: number; existing: number }> {
+  const counts = { created: 0, existing: 0 };
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < plans.length) {
+      const plan = plans[next++] as ShipmentPlan;
+      try {
+        await client.createShipment(plan.originOrg, {
+          shipmentId: plan.shipmentId,
+          productCode: plan.productId,
+          quantity: plan.quantity,
+          origin: plan.originOrg,
+          destination: plan.location,
+          orderedAt: plan.createAtMs,
+        });
+        counts.created++;
+      } catch (err) {
+        if (!(err instanceof GatewayRequestError && err.code === 'ALREADY_EXISTS')) throw err;
+        counts.existing++;
+      }
+      options.onProgress?.(counts.created + counts.existing);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, options.concurrency ?? 8) }, worker));
+  return counts;
 }

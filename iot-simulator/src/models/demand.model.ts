@@ -18,10 +18,7 @@ export interface DemandDay {
   promotion: boolean;
 }
 
-/**
- * A shipment the future gateway client will create to serve a day's orders. Plain data: the simulator does not
- * talk to the gateway yet.
- */
+/** A shipment that serves a day's orders; `createDemandShipments` creates it through the gateway. */
 export interface ShipmentPlan {
   shipmentId: string;
   productId: string;

@@ -26,6 +26,8 @@ export const CreateShipmentBody = z.strictObject({
   origin: textSchema(),
   destination: textSchema(),
   complianceProfile: ComplianceProfileBody.optional(),
+  /** When the order was placed (Unix ms); defaults to the creation time. Earlier dates import order history. */
+  orderedAt: z.number().int().min(Limits.minMeasuredAt).max(Limits.maxMeasuredAt).optional(),
 });
 /** A validated `CreateShipmentBody`. */
 export type CreateShipment = z.infer<typeof CreateShipmentBody>;
