@@ -1,0 +1,272 @@
+import { execFileSync } from 'node:child_process';
+import { X509Certificate, verify } from 'node:crypto';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as grpc from '@grpc/grpc-js';
+import { common, gateway, msp, peer } from '@hyperledger/fabric-protos';
+import { FabricLedgerAdapter, type FabricLedgerOptions } from './fabric-ledger.adapter';
+
+// A unit test of the Fabric adapter against a test double of a peer's Gateway gRPC service (fabric-protos'
+// service definition, TLS, real protobuf messages). The double checks every signature the way a peer does
+// (ECDSA P-256 over SHA-256 of the signed bytes, DER, low S, against the creator's certificate). It is not Fabric:
+// no endorsement, ordering or validation happens; it only shows that this adapter's transactions, signer and
+// result parsing hold together.
+
+const HALF_N = BigInt('0x7fffffff800000007fffffffffffffffde737d56d38bcce4e96b6e1e5a22e0a5');
+
+function openssl(args: string[]): void {
+  execFileSync('openssl', args, { stdio: 'ignore' });
+}
+
+function certificatePair(
+  dir: string,
+  name: string,
+  subject: string,
+  san?: string,
+): { cert: string; key: string } {
+  const cert = join(dir, `${name}.cert.pem`);
+  const key = join(dir, `${name}.key.pem`);
+  openssl([
+    'req',
+    '-x509',
+    '-newkey',
+    'ec',
+    '-pkeyopt',
+    'ec_paramgen_curve:P-256',
+    '-nodes',
+    '-days',
+    '1',
+    '-subj',
+    subject,
+    '-keyout',
+    key,
+    '-out',
+    cert,
+    ...(san ? ['-addext', `subjectAltName=${san}`] : []),
+  ]);
+  return { cert, key };
+}
+
+/** Verifies a signature as a peer does, or throws. */
+function checkSignature(data: Uint8Array, signature: Uint8Array, idBytes: Uint8Array): void {
+  const key = new X509Certificate(Buffer.from(idBytes)).publicKey;
+  if (!verify('sha256', data, { key, dsaEncoding: 'der' }, signature))
+    throw new Error('signature does not verify');
+  const der = Buffer.from(signature);
+  const rLength = der[3] as number;
+  const sLength = der[5 + rLength] as number;
+  const s = BigInt('0x' + der.subarray(6 + rLength, 6 + rLength + sLength).toString('hex'));
+  if (s > HALF_N) throw new Error('high-S signature');
+}
+
+interface Invocation {
+  mspId: string;
+  args: string[];
+}
+
+function openProposal(signed: peer.SignedProposal): { invocation: Invocation; header: common.Header } {
+  const proposal = peer.Proposal.deserializeBinary(signed.getProposalBytes_asU8());
+  const header = common.Header.deserializeBinary(proposal.getHeader_asU8());
+  const creator = msp.SerializedIdentity.deserializeBinary(
+    common.SignatureHeader.deserializeBinary(header.getSignatureHeader_asU8()).getCreator_asU8(),
+  );
+  checkSignature(signed.getProposalBytes_asU8(), signed.getSignature_asU8(), creator.getIdBytes_asU8());
+  const payload = peer.ChaincodeProposalPayload.deserializeBinary(proposal.getPayload_asU8());
+  const spec = peer.ChaincodeInvocationSpec.deserializeBinary(payload.getInput_asU8()).getChaincodeSpec();
+  const args = (spec?.getInput()?.getArgsList_asU8() ?? []).map((a) => Buffer.from(a).toString('utf8'));
+  return { invocation: { mspId: creator.getMspid(), args }, header };
+}
+
+/** The Envelope a peer's gateway returns from Endorse, carrying the chaincode's response. */
+function preparedTransaction(header: common.Header, result: string): common.Envelope {
+  const response = new peer.Response();
+  response.setStatus(200);
+  response.setPayload(Buffer.from(result));
+  const action = new peer.ChaincodeAction();
+  action.setResponse(response);
+  const responsePayload = new peer.ProposalResponsePayload();
+  responsePayload.setExtension$(action.serializeBinary());
+  const endorsed = new peer.ChaincodeEndorsedAction();
+  endorsed.setProposalResponsePayload(responsePayload.serializeBinary());
+  const actionPayload = new peer.ChaincodeActionPayload();
+  actionPayload.setAction(endorsed);
+  const txAction = new peer.TransactionAction();
+  txAction.setHeader(header.getSignatureHeader_asU8());
+  txAction.setPayload(actionPayload.serializeBinary());
+  const transaction = new peer.Transaction();
+  transaction.addActions(txAction);
+  const payload = new common.Payload();
+  payload.setHeader(header);
+  payload.setData(transaction.serializeBinary());
+  const envelope = new common.Envelope();
+  envelope.setPayload(payload.serializeBinary());
+  return envelope;
+}
+
+type Handler = (call: { request: unknown }, callback: grpc.sendUnaryData<unknown>) => void;
+
+class PeerDouble {
+  readonly invocations: Invocation[] = [];
+  readonly submitted: string[] = [];
+  /** Validation codes to answer commit-status requests with, in order; then VALID. */
+  readonly commitCodes: number[] = [];
+  block = 10;
+  readonly server = new grpc.Server();
+
+  constructor(private readonly answer: (invocation: Invocation) => string) {
+    const wrap =
+      (fn: (request: never) => unknown): Handler =>
+      (call, callback) => {
+        try {
+          callback(null, fn(call.request as never));
+        } catch (err) {
+          callback({ code: grpc.status.INVALID_ARGUMENT, details: (err as Error).message });
+        }
+      };
+    this.server.addService(gateway.GatewayService as unknown as grpc.ServiceDefinition, {
+      evaluate: wrap((request: gateway.EvaluateRequest) => {
+        const { invocation } = openProposal(request.getProposedTransaction() as peer.SignedProposal);
+        this.invocations.push(invocation);
+        const result = new peer.Response();
+        result.setStatus(200);
+        result.setPayload(Buffer.from(this.answer(invocation)));
+        const response = new gateway.EvaluateResponse();
+        response.setResult(result);
+        return response;
+      }),
+      endorse: wrap((request: gateway.EndorseRequest) => {
+        const { invocation, header } = openProposal(request.getProposedTransaction() as peer.SignedProposal);
+        this.invocations.push(invocation);
+        const response = new gateway.EndorseResponse();
+        response.setPreparedTransaction(preparedTransaction(header, this.answer(invocation)));
+        return response;
+      }),
+      submit: wrap((request: gateway.SubmitRequest) => {
+        const envelope = request.getPreparedTransaction() as common.Envelope;
+        const payload = common.Payload.deserializeBinary(envelope.getPayload_asU8());
+        const creator = msp.SerializedIdentity.deserializeBinary(
+          common.SignatureHeader.deserializeBinary(
+            payload.getHeader()!.getSignatureHeader_asU8(),
+          ).getCreator_asU8(),
+        );
+        checkSignature(envelope.getPayload_asU8(), envelope.getSignature_asU8(), creator.getIdBytes_asU8());
+        this.submitted.push(request.getTransactionId());
+        return new gateway.SubmitResponse();
+      }),
+      commitStatus: wrap((signed: gateway.SignedCommitStatusRequest) => {
+        const request = gateway.CommitStatusRequest.deserializeBinary(signed.getRequest_asU8());
+        const identity = msp.SerializedIdentity.deserializeBinary(request.getIdentity_asU8());
+        checkSignature(signed.getRequest_asU8(), signed.getSignature_asU8(), identity.getIdBytes_asU8());
+        const response = new gateway.CommitStatusResponse();
+        response.setResult((this.commitCodes.shift() ?? peer.TxValidationCode.VALID) as never);
+        response.setBlockNumber(this.block++);
+        return response;
+      }),
+      chaincodeEvents: () => undefined,
+    });
+  }
+
+  listen(tls: { cert: string; key: string }): Promise<number> {
+    const credentials = grpc.ServerCredentials.createSsl(null, [
+      { cert_chain: readFileSync(tls.cert), private_key: readFileSync(tls.key) },
+    ]);
+    return new Promise((resolve, reject) =>
+      this.server.bindAsync('127.0.0.1:0', credentials, (err, port) => (err ? reject(err) : resolve(port))),
+    );
+  }
+}
+
+describe('FabricLedgerAdapter against a test double of the Gateway service', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'provena-fabric-'));
+  const tls = certificatePair(dir, 'tls', '/CN=peer0.producer.test', 'DNS:peer0.producer.test');
+  const admin = certificatePair(dir, 'admin', '/O=ProducerMSP/OU=admin/CN=admin');
+  const operator = certificatePair(dir, 'operator', '/O=ProducerMSP/OU=client/CN=user1');
+  let double: PeerDouble;
+  let adapter: FabricLedgerAdapter;
+
+  beforeEach(async () => {
+    double = new PeerDouble(({ args }) => JSON.stringify({ echoed: args }));
+    const port = await double.listen(tls);
+    const options: FabricLedgerOptions = {
+      peerEndpoint: `127.0.0.1:${port}`,
+      tlsCaCertPath: tls.cert,
+      peerHostAlias: 'peer0.producer.test',
+      channel: 'provena',
+      chaincode: 'provena',
+      identities: [
+        { mspId: 'ProducerMSP', role: 'admin', certPath: admin.cert, keyPath: admin.key },
+        { mspId: 'ProducerMSP', role: 'operator', certPath: operator.cert, keyPath: operator.key },
+      ],
+      deadlines: { evaluateMs: 2000, endorseMs: 2000, submitMs: 2000, commitStatusMs: 2000 },
+      conflictRetries: 2,
+    };
+    adapter = new FabricLedgerAdapter(options);
+  });
+
+  afterEach(async () => {
+    await adapter.close();
+    double.server.forceShutdown();
+  });
+
+  it('submits with signatures a peer accepts, as the identity of the actor, and returns result, tx id and block', async () => {
+    const committed = await adapter.submit<{ echoed: string[] }>(
+      { org: 'ProducerMSP', role: 'admin' },
+      'device:RegisterDevice',
+      ['{"deviceId":"d1"}'],
+    );
+    expect(committed.result).toEqual({ echoed: ['device:RegisterDevice', '{"deviceId":"d1"}'] });
+    expect(committed.blockNumber).toBe(10n);
+    expect(double.submitted).toEqual([committed.txId]);
+    expect(double.invocations).toEqual([
+      { mspId: 'ProducerMSP', args: ['device:RegisterDevice', '{"deviceId":"d1"}'] },
+    ]);
+  });
+
+  it('evaluates a query on the peer without ordering it', async () => {
+    await expect(
+      adapter.evaluate({ org: 'ProducerMSP', role: 'operator' }, 'device:GetDevice', ['d1']),
+    ).resolves.toEqual({
+      echoed: ['device:GetDevice', 'd1'],
+    });
+    expect(double.submitted).toEqual([]);
+  });
+
+  it('proposes again after an MVCC conflict, and reports COMMIT_FAILED once the retries are spent', async () => {
+    double.commitCodes.push(peer.TxValidationCode.MVCC_READ_CONFLICT);
+    const committed = await adapter.submit(
+      { org: 'ProducerMSP', role: 'operator' },
+      'shipment:AcceptCustody',
+      ['S1'],
+    );
+    expect(double.submitted).toHaveLength(2);
+    expect(double.submitted[1]).toBe(committed.txId);
+
+    double.commitCodes.push(...Array(3).fill(peer.TxValidationCode.MVCC_READ_CONFLICT));
+    await expect(
+      adapter.submit({ org: 'ProducerMSP', role: 'operator' }, 'shipment:AcceptCustody', ['S1']),
+    ).rejects.toMatchObject({
+      code: 'COMMIT_FAILED',
+      details: { validationCode: 'MVCC_READ_CONFLICT' },
+    });
+  });
+
+  it('refuses an actor it holds no identity for, before any call', async () => {
+    await expect(
+      adapter.evaluate({ org: 'CarrierMSP', role: 'operator' }, 'device:GetDevice', ['d1']),
+    ).rejects.toMatchObject({
+      code: 'FORBIDDEN',
+    });
+    expect(double.invocations).toEqual([]);
+  });
+
+  it('reports an unreachable peer as LEDGER_UNAVAILABLE', async () => {
+    double.server.forceShutdown();
+    await expect(
+      adapter.evaluate({ org: 'ProducerMSP', role: 'operator' }, 'device:GetDevice', ['d1']),
+    ).rejects.toMatchObject({
+      code: 'LEDGER_UNAVAILABLE',
+    });
+    expect(await adapter.isReachable()).toBe(false);
+  });
+});
