@@ -24,7 +24,7 @@ if [[ "$host" != 127.0.0.1 && "$host" != localhost ]]; then
   exit 3
 fi
 
-bash scripts/ensure-mosquitto.sh
+bash scripts/ensure-system-packages.sh
 mosquitto_bin=$(command -v mosquitto || echo /usr/sbin/mosquitto)
 state="${PROVENA_MOSQUITTO_STATE:-$PWD/.provena/mosquitto}"
 mkdir -p "$state"

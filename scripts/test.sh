@@ -14,8 +14,8 @@ node -e 'const [a,b]=process.versions.node.split(".").map(Number); if (a<20||(a=
 step "Dependencies"
 bash scripts/ensure-deps.sh
 
-step "Mosquitto"
-bash scripts/ensure-mosquitto.sh
+step "System packages (Mosquitto, OpenSSL)"
+bash scripts/ensure-system-packages.sh
 
 step "Build"
 npm run build
