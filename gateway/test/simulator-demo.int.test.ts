@@ -52,6 +52,7 @@ function configFor(broker: TestBroker, dir: string): GatewayConfig {
       identities: [],
       deadlines: { evaluateMs: 1, endorseMs: 1, submitMs: 1, commitStatusMs: 1 },
       conflictRetries: 0,
+      maxConcurrentSubmits: 1,
     },
     events: { checkpointFile: join(dir, 'events.json') },
   };

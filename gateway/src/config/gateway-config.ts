@@ -100,6 +100,7 @@ const envSchema = z.object({
   PROVENA_FABRIC_SUBMIT_MS: int(100, 600_000, 5_000),
   PROVENA_FABRIC_COMMIT_STATUS_MS: int(100, 600_000, 60_000),
   PROVENA_FABRIC_CONFLICT_RETRIES: int(0, 10, 3),
+  PROVENA_FABRIC_MAX_CONCURRENT_SUBMITS: int(1, 10_000, 64),
   PROVENA_EVENTS_CHECKPOINT_FILE: text.default('.provena/gateway-events.checkpoint.json'),
 });
 
@@ -187,6 +188,7 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv): GatewayConfig {
         commitStatusMs: e.PROVENA_FABRIC_COMMIT_STATUS_MS,
       },
       conflictRetries: e.PROVENA_FABRIC_CONFLICT_RETRIES,
+      maxConcurrentSubmits: e.PROVENA_FABRIC_MAX_CONCURRENT_SUBMITS,
     },
     events: { checkpointFile: e.PROVENA_EVENTS_CHECKPOINT_FILE },
   };

@@ -112,6 +112,10 @@ class PeerDouble {
   /** Validation codes to answer commit-status requests with, in order; then VALID. */
   readonly commitCodes: number[] = [];
   block = 10;
+  /** How long commit-status answers take, and the most transactions seen between Submit and that answer. */
+  commitDelayMs = 0;
+  #awaitingCommit = 0;
+  peakAwaitingCommit = 0;
   readonly server = new grpc.Server();
 
   constructor(private readonly answer: (invocation: Invocation) => string) {
@@ -152,27 +156,34 @@ class PeerDouble {
         );
         checkSignature(envelope.getPayload_asU8(), envelope.getSignature_asU8(), creator.getIdBytes_asU8());
         this.submitted.push(request.getTransactionId());
+        this.peakAwaitingCommit = Math.max(this.peakAwaitingCommit, ++this.#awaitingCommit);
         return new gateway.SubmitResponse();
       }),
-      commitStatus: wrap((signed: gateway.SignedCommitStatusRequest) => {
+      commitStatus: (call: { request: unknown }, callback: grpc.sendUnaryData<unknown>) => {
+        const signed = call.request as gateway.SignedCommitStatusRequest;
         const request = gateway.CommitStatusRequest.deserializeBinary(signed.getRequest_asU8());
         const identity = msp.SerializedIdentity.deserializeBinary(request.getIdentity_asU8());
         checkSignature(signed.getRequest_asU8(), signed.getSignature_asU8(), identity.getIdBytes_asU8());
-        const response = new gateway.CommitStatusResponse();
-        response.setResult((this.commitCodes.shift() ?? peer.TxValidationCode.VALID) as never);
-        response.setBlockNumber(this.block++);
-        return response;
-      }),
+        setTimeout(() => {
+          this.#awaitingCommit--;
+          const response = new gateway.CommitStatusResponse();
+          response.setResult((this.commitCodes.shift() ?? peer.TxValidationCode.VALID) as never);
+          response.setBlockNumber(this.block++);
+          callback(null, response);
+        }, this.commitDelayMs);
+      },
       chaincodeEvents: () => undefined,
     });
   }
 
-  listen(tls: { cert: string; key: string }): Promise<number> {
+  listen(tls: { cert: string; key: string }, port = 0): Promise<number> {
     const credentials = grpc.ServerCredentials.createSsl(null, [
       { cert_chain: readFileSync(tls.cert), private_key: readFileSync(tls.key) },
     ]);
     return new Promise((resolve, reject) =>
-      this.server.bindAsync('127.0.0.1:0', credentials, (err, port) => (err ? reject(err) : resolve(port))),
+      this.server.bindAsync(`127.0.0.1:${port}`, credentials, (err, port) =>
+        err ? reject(err) : resolve(port),
+      ),
     );
   }
 }
@@ -184,10 +195,12 @@ describe('FabricLedgerAdapter against a test double of the Gateway service', () 
   const operator = certificatePair(dir, 'operator', '/O=ProducerMSP/OU=client/CN=user1');
   let double: PeerDouble;
   let adapter: FabricLedgerAdapter;
+  let port: number;
+  const echo = ({ args }: Invocation): string => JSON.stringify({ echoed: args });
 
   beforeEach(async () => {
-    double = new PeerDouble(({ args }) => JSON.stringify({ echoed: args }));
-    const port = await double.listen(tls);
+    double = new PeerDouble(echo);
+    port = await double.listen(tls);
     const options: FabricLedgerOptions = {
       peerEndpoint: `127.0.0.1:${port}`,
       tlsCaCertPath: tls.cert,
@@ -200,6 +213,7 @@ describe('FabricLedgerAdapter against a test double of the Gateway service', () 
       ],
       deadlines: { evaluateMs: 2000, endorseMs: 2000, submitMs: 2000, commitStatusMs: 2000 },
       conflictRetries: 2,
+      maxConcurrentSubmits: 3,
     };
     adapter = new FabricLedgerAdapter(options);
   });
@@ -268,5 +282,33 @@ describe('FabricLedgerAdapter against a test double of the Gateway service', () 
       code: 'LEDGER_UNAVAILABLE',
     });
     expect(await adapter.isReachable()).toBe(false);
+  });
+
+  it('keeps at most maxConcurrentSubmits transactions waiting for their commit; the rest queue and all complete', async () => {
+    double.commitDelayMs = 50;
+    const operator = { org: 'ProducerMSP', role: 'operator' } as const;
+    const results = await Promise.all(
+      Array.from({ length: 10 }, (_, i) => adapter.submit(operator, 'shipment:DeliverShipment', [`S${i}`])),
+    );
+    expect(results).toHaveLength(10);
+    expect(double.peakAwaitingCommit).toBe(3);
+  });
+
+  it('reconnects by itself when the peer comes back on its address', async () => {
+    const operator = { org: 'ProducerMSP', role: 'operator' } as const;
+    double.server.forceShutdown();
+    await expect(adapter.evaluate(operator, 'device:GetDevice', ['d1'])).rejects.toMatchObject({
+      code: 'LEDGER_UNAVAILABLE',
+    });
+    double = new PeerDouble(echo);
+    await double.listen(tls, port);
+    let answer: unknown;
+    for (let attempt = 0; attempt < 50 && answer === undefined; attempt++) {
+      answer = await adapter.evaluate(operator, 'device:GetDevice', ['d1']).catch(async () => {
+        await new Promise((r) => setTimeout(r, 100));
+        return undefined;
+      });
+    }
+    expect(answer).toEqual({ echoed: ['device:GetDevice', 'd1'] });
   });
 });

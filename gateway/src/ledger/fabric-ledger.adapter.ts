@@ -43,6 +43,12 @@ export interface FabricLedgerOptions {
   };
   /** New proposals after an MVCC or phantom-read conflict, before COMMIT_FAILED is reported. */
   readonly conflictRetries: number;
+  /**
+   * Transactions between endorsement and commit status at once. Each holds one of the peer's gateway slots
+   * (`peer.limits.concurrency.gatewayService`, 500 by default) while it waits for its commit; further ones queue
+   * here instead of being refused by the peer.
+   */
+  readonly maxConcurrentSubmits: number;
 }
 
 const VALIDATION_CODE_NAMES = new Map<number, string>(
@@ -63,9 +69,11 @@ export class FabricLedgerAdapter implements LedgerPort {
   readonly #client: grpc.Client;
   readonly #networks = new Map<string, Network>();
   readonly #gateways: Gateway[] = [];
+  readonly #submitSlots: Semaphore;
 
   constructor(options: FabricLedgerOptions) {
     this.#options = options;
+    this.#submitSlots = new Semaphore(options.maxConcurrentSubmits);
     const credentials = grpc.credentials.createSsl(readFileSync(options.tlsCaCertPath));
     this.#client = new grpc.Client(options.peerEndpoint, credentials, {
       ...(options.peerHostAlias !== undefined && { 'grpc.ssl_target_name_override': options.peerHostAlias }),
@@ -92,6 +100,10 @@ export class FabricLedgerAdapter implements LedgerPort {
 
   async submit<T>(actor: LedgerActor, fn: string, args: readonly string[]): Promise<Committed<T>> {
     const network = this.#network(actor);
+    return this.#submitSlots.run(() => this.#submit<T>(network, fn, args));
+  }
+
+  async #submit<T>(network: Network, fn: string, args: readonly string[]): Promise<Committed<T>> {
     const [contractName, name] = splitName(fn);
     const contract = network.getContract(this.#options.chaincode, contractName);
     for (let attempt = 0; ; attempt++) {
@@ -213,6 +225,29 @@ export class FabricLedgerAdapter implements LedgerPort {
     const first = this.#networks.values().next();
     if (first.done) throw new GatewayError(GatewayErrorCode.Internal, 'no Fabric identity configured');
     return first.value;
+  }
+}
+
+/** At most `limit` tasks at once; the rest wait in arrival order. */
+class Semaphore {
+  #free: number;
+  readonly #waiting: (() => void)[] = [];
+
+  constructor(limit: number) {
+    if (!Number.isInteger(limit) || limit < 1) throw new Error('a semaphore needs a limit of at least 1');
+    this.#free = limit;
+  }
+
+  async run<T>(task: () => Promise<T>): Promise<T> {
+    if (this.#free > 0) this.#free--;
+    else await new Promise<void>((resolve) => this.#waiting.push(resolve));
+    try {
+      return await task();
+    } finally {
+      const next = this.#waiting.shift();
+      if (next) next();
+      else this.#free++;
+    }
   }
 }
 
