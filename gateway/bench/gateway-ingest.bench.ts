@@ -9,12 +9,9 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { Topics } from '@provena/wire';
 import { loadDeviceIds, openFileKeyStore } from '@provena/iot-simulator';
 import { startTestBroker } from '../../test/support/mosquitto.harness';
-import { MqttSession } from '../src/broker/mqtt-session';
-import { DeviceKeyDirectory } from '../src/ingest/device-keys';
-import { ReadingIngest } from '../src/ingest/reading-ingest';
+import { wireIngest } from '../src/ingest/ingest-wiring';
 import type { Committed, LedgerPort } from '../src/ledger/ledger.port';
 
 // Compiled to gateway/bench-dist/gateway/bench/.
@@ -76,11 +73,27 @@ async function main(): Promise<void> {
     isReachable: async () => true,
     close: async () => undefined,
   };
-  const pipeline = new ReadingIngest({
+  const { session } = wireIngest({
     ledger,
-    actor,
-    devices: new DeviceKeyDirectory({ ledger, actor, ttlMs: 600_000, unknownTtlMs: 1000, now: Date.now }),
-    notify: () => undefined,
+    mqtt: {
+      url: broker.url,
+      clientId: 'gateway-bench',
+      shareGroup: 'provena-gateway',
+      sessionExpirySeconds: 3600,
+      keepaliveSeconds: 30,
+    },
+    // The gateway's defaults (gateway/README.md, Configuration).
+    ingest: {
+      org: actor.org,
+      batchSize: 200,
+      batchWindowMs: 50,
+      maxConcurrentBatches: 4,
+      maxInFlight: 2000,
+      maxClockAheadMs: 300_000,
+      deviceCacheTtlMs: 600_000,
+      retryMinDelayMs: 200,
+      retryMaxDelayMs: 5000,
+    },
     metrics: {
       received() {},
       refused() {},
@@ -89,22 +102,6 @@ async function main(): Promise<void> {
       retried() {},
     },
     log: { warn: () => undefined, error: (m) => console.error(m) },
-    now: Date.now,
-    maxClockAheadMs: 300_000,
-    // The gateway's defaults (gateway/README.md, Configuration).
-    batch: { maxSize: 200, windowMs: 50, maxConcurrent: 4 },
-    retry: { minDelayMs: 200, maxDelayMs: 5000 },
-  });
-  const session = new MqttSession({
-    url: broker.url,
-    clientId: 'gateway-bench',
-    subscription: Topics.sharedReadings(),
-    sessionExpirySeconds: 3600,
-    receiveMaximum: 2000,
-    keepaliveSeconds: 30,
-    reconnectMinMs: 100,
-    reconnectMaxMs: 1000,
-    onMessage: (m) => pipeline.accept(m),
   });
   await session.start();
 

@@ -11,59 +11,10 @@ import { Topics } from '@provena/wire';
 import { startTestBroker, type TestBroker } from '../../test/support/mosquitto.harness';
 import { ApiKeyStore } from '../src/api/auth/api-key.store';
 import { AppModule } from '../src/app.module';
-import type { GatewayConfig } from '../src/config/gateway-config';
 import { IngestService } from '../src/ingest/ingest.service';
 import { InMemoryLedgerAdapter } from '../src/testing/in-memory-ledger.adapter';
 import { TestDevice } from '../src/testing/test-devices';
-
-function configFor(broker: TestBroker): GatewayConfig {
-  return {
-    http: { host: '127.0.0.1', port: 0 },
-    api: {
-      apiKeysFile: join(mkdtempSync(join(tmpdir(), 'provena-keys-')), 'keys.json'),
-      rateLimitPerMinute: 600,
-      maxPageSize: 200,
-    },
-    mqtt: {
-      url: broker.url,
-      clientId: 'gateway-app-test',
-      shareGroup: 'provena-gateway',
-      sessionExpirySeconds: 3600,
-      keepaliveSeconds: 30,
-    },
-    ingest: {
-      org: 'ProducerMSP',
-      batchSize: 200,
-      batchWindowMs: 20,
-      maxConcurrentBatches: 4,
-      maxInFlight: 2000,
-      maxClockAheadMs: 300_000,
-      deviceCacheTtlMs: 60_000,
-      retryMinDelayMs: 20,
-      retryMaxDelayMs: 200,
-    },
-    events: { checkpointFile: join(mkdtempSync(join(tmpdir(), 'provena-events-')), 'checkpoint.json') },
-    // Not used: the app gets the in-memory ledger below.
-    fabric: {
-      peerEndpoint: 'unused:7051',
-      tlsCaCertPath: '/unused',
-      channel: 'provena',
-      chaincode: 'provena',
-      identities: [],
-      deadlines: { evaluateMs: 1, endorseMs: 1, submitMs: 1, commitStatusMs: 1 },
-      conflictRetries: 0,
-      maxConcurrentSubmits: 1,
-    },
-  };
-}
-
-async function until(condition: () => Promise<boolean> | boolean, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
+import { testGatewayConfig, until } from './ingest.harness';
 
 describe('the gateway app on a real Mosquitto (in-memory ledger double)', () => {
   let broker: TestBroker;
@@ -73,7 +24,16 @@ describe('the gateway app on a real Mosquitto (in-memory ledger double)', () => 
   beforeAll(async () => {
     broker = await startTestBroker({ persistence: true });
     const moduleRef = await Test.createTestingModule({
-      imports: [AppModule.forRoot(configFor(broker), ledger)],
+      imports: [
+        AppModule.forRoot(
+          testGatewayConfig({
+            brokerUrl: broker.url,
+            dir: mkdtempSync(join(tmpdir(), 'provena-app-')),
+            clientId: 'gateway-app-test',
+          }),
+          ledger,
+        ),
+      ],
     }).compile();
     app = moduleRef.createNestApplication({ logger: false });
     app.enableShutdownHooks();

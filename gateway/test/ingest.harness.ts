@@ -1,54 +1,89 @@
 import mqtt, { type MqttClient } from 'mqtt';
-import { Topics, type RejectionNotice } from '@provena/wire';
+import type { RejectionNotice } from '@provena/wire';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { TestBroker } from '../../test/support/mosquitto.harness';
-import { MqttSession } from '../src/broker/mqtt-session';
-import { DeviceKeyDirectory } from '../src/ingest/device-keys';
-import { ReadingIngest } from '../src/ingest/reading-ingest';
+import type { GatewayConfig } from '../src/config/gateway-config';
+import { wireIngest } from '../src/ingest/ingest-wiring';
 import type { InMemoryLedgerAdapter } from '../src/testing/in-memory-ledger.adapter';
 
 const operator = { org: 'ProducerMSP', role: 'operator' } as const;
 
-/** The gateway's ingest path as the app wires it: a session on the real broker, the pipeline, a ledger. */
+/**
+ * A whole gateway configuration for tests on a real broker. Fabric settings are unused placeholders: tests give
+ * the app the in-memory ledger double.
+ */
+export function testGatewayConfig(options: {
+  brokerUrl: string;
+  dir: string;
+  clientId: string;
+  org?: string;
+  rateLimitPerMinute?: number;
+}): GatewayConfig {
+  return {
+    http: { host: '127.0.0.1', port: 0 },
+    api: {
+      apiKeysFile: join(options.dir, 'keys.json'),
+      rateLimitPerMinute: options.rateLimitPerMinute ?? 600,
+      maxPageSize: 200,
+    },
+    mqtt: {
+      url: options.brokerUrl,
+      clientId: options.clientId,
+      shareGroup: 'provena-gateway',
+      sessionExpirySeconds: 3600,
+      keepaliveSeconds: 30,
+    },
+    ingest: {
+      org: options.org ?? 'ProducerMSP',
+      batchSize: 200,
+      batchWindowMs: 20,
+      maxConcurrentBatches: 4,
+      maxInFlight: 2000,
+      maxClockAheadMs: 300_000,
+      deviceCacheTtlMs: 60_000,
+      retryMinDelayMs: 20,
+      retryMaxDelayMs: 200,
+    },
+    fabric: {
+      peerEndpoint: 'unused:7051',
+      tlsCaCertPath: '/unused',
+      channel: 'provena',
+      chaincode: 'provena',
+      identities: [],
+      deadlines: { evaluateMs: 1, endorseMs: 1, submitMs: 1, commitStatusMs: 1 },
+      conflictRetries: 0,
+      maxConcurrentSubmits: 1,
+    },
+    events: { checkpointFile: join(options.dir, 'events.json') },
+  };
+}
+
+const quiet = (): void => undefined;
+
+/** The gateway's ingest path as the app wires it (`wireIngest`): a session on the real broker, the pipeline, a ledger. */
 export function gateway(
   broker: TestBroker,
   ledger: InMemoryLedgerAdapter,
   options: { receiveMaximum?: number } = {},
 ) {
   const notices: RejectionNotice[] = [];
-  const ingest = new ReadingIngest({
+  const config = testGatewayConfig({ brokerUrl: broker.url, dir: tmpdir(), clientId: 'gateway-under-test' });
+  const { session, pipeline } = wireIngest({
     ledger,
-    actor: operator,
-    devices: new DeviceKeyDirectory({
-      ledger,
-      actor: operator,
-      ttlMs: 60_000,
-      unknownTtlMs: 1000,
-      now: Date.now,
-    }),
-    notify: (notice) => {
-      notices.push(notice);
-      session.publish(Topics.rejections(notice.deviceId), JSON.stringify(notice));
+    mqtt: config.mqtt,
+    ingest: {
+      ...config.ingest,
+      batchSize: 100,
+      maxConcurrentBatches: 2,
+      maxInFlight: options.receiveMaximum ?? 500,
     },
-    metrics: { received() {}, refused() {}, committed() {}, acknowledged() {}, retried() {} },
-    log: { warn() {}, error() {} },
-    now: Date.now,
-    maxClockAheadMs: 300_000,
-    batch: { maxSize: 100, windowMs: 20, maxConcurrent: 2 },
-    retry: { minDelayMs: 20, maxDelayMs: 200 },
+    metrics: { received: quiet, refused: quiet, committed: quiet, acknowledged: quiet, retried: quiet },
+    log: { warn: quiet, error: quiet },
+    onRejection: (notice) => notices.push(notice),
+    reconnect: { minMs: 50, maxMs: 500 },
   });
-  // Declared after the pipeline that publishes through it; notify runs only once messages flow.
-  const session: MqttSession = new MqttSession({
-    url: broker.url,
-    clientId: 'gateway-under-test',
-    subscription: Topics.sharedReadings(),
-    sessionExpirySeconds: 3600,
-    receiveMaximum: options.receiveMaximum ?? 500,
-    keepaliveSeconds: 30,
-    reconnectMinMs: 50,
-    reconnectMaxMs: 500,
-    onMessage: (message) => ingest.accept(message),
-  });
-  return { session, ingest, notices };
+  return { session, ingest: pipeline, notices };
 }
 
 export async function publishAll(url: string, payloads: { topic: string; payload: Buffer }[]): Promise<void> {
@@ -60,6 +95,7 @@ export async function publishAll(url: string, payloads: { topic: string; payload
   await client.endAsync();
 }
 
+/** Polls `condition` until it holds; throws after `timeoutMs`. */
 export async function until(condition: () => boolean | Promise<boolean>, timeoutMs = 20_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await condition())) {

@@ -17,54 +17,10 @@ import {
 import { startTestBroker, type TestBroker } from '../../test/support/mosquitto.harness';
 import { ApiKeyStore } from '../src/api/auth/api-key.store';
 import { AppModule } from '../src/app.module';
-import type { GatewayConfig } from '../src/config/gateway-config';
 import { InMemoryLedgerAdapter } from '../src/testing/in-memory-ledger.adapter';
+import { testGatewayConfig, until } from './ingest.harness';
 
 const DEMO = resolve(__dirname, '../../iot-simulator/scenarios/demo.json');
-
-function configFor(broker: TestBroker, dir: string): GatewayConfig {
-  return {
-    http: { host: '127.0.0.1', port: 0 },
-    api: { apiKeysFile: join(dir, 'keys.json'), rateLimitPerMinute: 6000, maxPageSize: 200 },
-    mqtt: {
-      url: broker.url,
-      clientId: 'gateway-demo-test',
-      shareGroup: 'provena-gateway',
-      sessionExpirySeconds: 3600,
-      keepaliveSeconds: 30,
-    },
-    ingest: {
-      org: 'ProducerOrg',
-      batchSize: 200,
-      batchWindowMs: 20,
-      maxConcurrentBatches: 4,
-      maxInFlight: 2000,
-      maxClockAheadMs: 300_000,
-      deviceCacheTtlMs: 60_000,
-      retryMinDelayMs: 20,
-      retryMaxDelayMs: 200,
-    },
-    fabric: {
-      peerEndpoint: 'unused:7051',
-      tlsCaCertPath: '/unused',
-      channel: 'provena',
-      chaincode: 'provena',
-      identities: [],
-      deadlines: { evaluateMs: 1, endorseMs: 1, submitMs: 1, commitStatusMs: 1 },
-      conflictRetries: 0,
-      maxConcurrentSubmits: 1,
-    },
-    events: { checkpointFile: join(dir, 'events.json') },
-  };
-}
-
-async function until(condition: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 // The simulator's demo through the gateway, as a user runs it: provisioning through the REST API, devices
 // publishing over a real Mosquitto, ingest into the ledger. The ledger is the in-memory double running the real
@@ -78,7 +34,18 @@ describe('simulator demo → Mosquitto → gateway (in-memory ledger double)', (
   beforeAll(async () => {
     broker = await startTestBroker({ persistence: true });
     const moduleRef = await Test.createTestingModule({
-      imports: [AppModule.forRoot(configFor(broker, dir), ledger)],
+      imports: [
+        AppModule.forRoot(
+          testGatewayConfig({
+            brokerUrl: broker.url,
+            dir,
+            clientId: 'gateway-demo-test',
+            org: 'ProducerOrg',
+            rateLimitPerMinute: 6000,
+          }),
+          ledger,
+        ),
+      ],
     }).compile();
     app = moduleRef.createNestApplication({ logger: false });
     await app.listen(0, '127.0.0.1');
@@ -146,7 +113,7 @@ describe('simulator demo → Mosquitto → gateway (in-memory ledger double)', (
       }
       return count;
     };
-    await until(async () => (await recorded()) === summary.total);
+    await until(async () => (await recorded()) === summary.total, 30_000);
 
     const shipment = scenario.shipments[0]?.id as string;
     const provenance = await api

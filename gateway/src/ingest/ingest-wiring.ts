@@ -1,0 +1,73 @@
+import { Topics, type RejectionNotice } from '@provena/wire';
+import { MqttSession } from '../broker/mqtt-session';
+import type { GatewayConfig } from '../config/gateway-config';
+import type { LedgerPort } from '../ledger/ledger.port';
+import { DeviceKeyDirectory } from './device-keys';
+import { ReadingIngest, type IngestLog, type IngestMetrics } from './reading-ingest';
+
+export interface IngestWiringOptions {
+  readonly ledger: LedgerPort;
+  readonly mqtt: GatewayConfig['mqtt'];
+  readonly ingest: GatewayConfig['ingest'];
+  readonly metrics: IngestMetrics;
+  readonly log: IngestLog;
+  /** Told of every refusal besides the device (tests collect them). */
+  readonly onRejection?: (notice: RejectionNotice) => void;
+  readonly onStateChange?: (connected: boolean, reason?: string) => void;
+  /** Reconnect backoff; the app's default is 100 ms doubling to 10 s. */
+  readonly reconnect?: { readonly minMs: number; readonly maxMs: number };
+}
+
+/** How long "no such device" is remembered, so a flood from an unknown id costs one ledger query a second. */
+const UNKNOWN_DEVICE_TTL_MS = 1000;
+
+/**
+ * Builds the ingest path from the gateway's settings: the broker session, the pipeline behind it, and rejection
+ * notices published back through the session. One place for the app, its tests and the benchmark, so they run
+ * the same wiring.
+ */
+export function wireIngest(options: IngestWiringOptions): { session: MqttSession; pipeline: ReadingIngest } {
+  const { ledger, mqtt, ingest } = options;
+  const actor = { org: ingest.org, role: 'operator' } as const;
+  const pipeline: ReadingIngest = new ReadingIngest({
+    ledger,
+    actor,
+    devices: new DeviceKeyDirectory({
+      ledger,
+      actor,
+      ttlMs: ingest.deviceCacheTtlMs,
+      unknownTtlMs: UNKNOWN_DEVICE_TTL_MS,
+      now: Date.now,
+    }),
+    notify: (notice) => {
+      options.onRejection?.(notice);
+      session.publish(Topics.rejections(notice.deviceId), JSON.stringify(notice));
+    },
+    metrics: options.metrics,
+    log: options.log,
+    now: Date.now,
+    maxClockAheadMs: ingest.maxClockAheadMs,
+    batch: {
+      maxSize: ingest.batchSize,
+      windowMs: ingest.batchWindowMs,
+      maxConcurrent: ingest.maxConcurrentBatches,
+    },
+    retry: { minDelayMs: ingest.retryMinDelayMs, maxDelayMs: ingest.retryMaxDelayMs },
+  });
+  // Built after the pipeline that publishes through it: notices only flow once messages do.
+  const session: MqttSession = new MqttSession({
+    url: mqtt.url,
+    clientId: mqtt.clientId,
+    ...(mqtt.username !== undefined && { username: mqtt.username }),
+    ...(mqtt.password !== undefined && { password: mqtt.password }),
+    subscription: Topics.sharedReadings(mqtt.shareGroup),
+    sessionExpirySeconds: mqtt.sessionExpirySeconds,
+    receiveMaximum: ingest.maxInFlight,
+    keepaliveSeconds: mqtt.keepaliveSeconds,
+    reconnectMinMs: options.reconnect?.minMs ?? 100,
+    reconnectMaxMs: options.reconnect?.maxMs ?? 10_000,
+    onMessage: (message) => pipeline.accept(message),
+    ...(options.onStateChange && { onStateChange: options.onStateChange }),
+  });
+  return { session, pipeline };
+}
