@@ -1,21 +1,11 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { freePort } from '../support/local-ports';
 
 // Drives the real script with the real Mosquitto binary, on a free port of its own (never the system broker's).
 const script = resolve(__dirname, '../../scripts/start-mosquitto.sh');
-
-function freePort(): Promise<number> {
-  const server = createServer();
-  return new Promise((done) =>
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => done(port));
-    }),
-  );
-}
 
 let state: string;
 let pids: number[];

@@ -37,7 +37,8 @@ import {
 } from './shim-bench-report';
 
 /** chaincode/: this file runs compiled, from chaincode/test/dist/bench. */
-const CHAINCODE_DIR = join(__dirname, '..', '..', '..');
+// Compiled to chaincode/test/dist/chaincode/test/bench/ (the repository root is the bench build's root).
+const CHAINCODE_DIR = join(__dirname, '..', '..', '..', '..', '..');
 const REPO_DIR = join(CHAINCODE_DIR, '..');
 const FIXTURES_DIR = join(CHAINCODE_DIR, 'test', 'shim', '__fixtures__');
 

@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { createConnection, createServer } from 'node:net';
 import { dirname, join } from 'node:path';
+import { canConnect, freePort } from '../../../test/support/local-ports';
 
 /** The chaincode package: `fabric-chaincode-node server` loads `main` (dist/index.js) from its package.json. */
 const CHAINCODE_DIR = join(__dirname, '..', '..');
@@ -34,25 +34,6 @@ export interface ChaincodeServerOptions {
    * of this harness elsewhere (the benchmark's) names it.
    */
   readonly packageDir?: string;
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
-function canConnect(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = createConnection({ host: '127.0.0.1', port });
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
 }
 
 /** Processes started here, killed if the test process exits without stopping them. */

@@ -1,9 +1,9 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { decodeSignedReading } from '@provena/wire';
+import { freePort } from '../../../test/support/local-ports';
 import { runCli } from './cli-main';
 
 const SCENARIOS = join(__dirname, '..', '..', 'scenarios');
@@ -17,14 +17,6 @@ async function run(...argv: string[]): Promise<{ code: number; stdout: string; s
   stderr.on('data', (d: Buffer) => err.push(d.toString()));
   const code = await runCli(argv, { stdout, stderr });
   return { code, stdout: out.join(''), stderr: err.join('') };
-}
-
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 describe('cli', () => {
@@ -166,7 +158,7 @@ describe('cli', () => {
   });
 
   it('publish fails fast with exit 1 when the broker cannot be reached', async () => {
-    const port = await closedPort();
+    const port = await freePort();
     const result = await run(
       'publish',
       join(SCENARIOS, 'demo.json'),
@@ -229,7 +221,7 @@ describe('cli', () => {
     });
 
     it('fails fast with exit 1 when the broker cannot be reached', async () => {
-      const port = await closedPort();
+      const port = await freePort();
       const result = await load({
         broker: `mqtt://127.0.0.1:${port}`,
         state: join(dir, 'load-state'),
