@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
+import { ID_PATTERN } from '@provena/wire';
 import { z } from 'zod';
 import type { FabricIdentityConfig, FabricLedgerOptions } from '../ledger/fabric-ledger.adapter';
 
@@ -55,7 +56,8 @@ export class ConfigError extends Error {
 const int = (min: number, max: number, fallback: number) =>
   z.coerce.number().int().min(min).max(max).default(fallback);
 const text = z.string().trim().min(1);
-const id = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$/, 'letters, digits and ._:- only');
+// The wire format's identifiers: MSP ids, client ids and channel names end up in topics and composite keys.
+const id = z.string().regex(ID_PATTERN, 'letters, digits and ._:- only, at most 64');
 
 const identitySchema = z.strictObject({
   mspId: id,

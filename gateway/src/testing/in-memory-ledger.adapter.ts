@@ -74,25 +74,25 @@ export class InMemoryLedgerAdapter implements LedgerPort {
       throw new GatewayError(GatewayErrorCode.LedgerUnavailable, 'in-memory ledger set unreachable');
     }
     let closed = false;
-    const events = (): LedgerEventRecord[] =>
-      this.ledger.events().map((e) => ({
-        name: e.name,
-        payload: e.payload,
-        txId: e.txId,
-        blockNumber: this.#blockOfTx.get(e.txId) ?? 0n,
-      }));
+    const record = (e: { name: string; payload: unknown; txId: string }): LedgerEventRecord => ({
+      name: e.name,
+      payload: e.payload,
+      txId: e.txId,
+      blockNumber: this.#blockOfTx.get(e.txId) ?? 0n,
+    });
     // Resume like fabric-gateway: from the checkpoint's block, after its transaction.
     const startBlock = start.getBlockNumber();
     const startTx = start.getTransactionId();
     let next = 0;
     if (startBlock !== undefined) {
-      const all = events();
+      const all = this.ledger.events().map(record);
       next = all.findIndex((e) => e.blockNumber >= startBlock);
       if (next === -1) next = all.length;
       const at = all.findIndex((e) => e.txId === startTx);
       if (at >= next) next = at + 1;
     }
     const unreachable = (): boolean => this.unreachable;
+    const committed = (): readonly { name: string; payload: unknown; txId: string }[] => this.ledger.events();
     return {
       close: () => {
         closed = true;
@@ -100,8 +100,9 @@ export class InMemoryLedgerAdapter implements LedgerPort {
       async *[Symbol.asyncIterator](): AsyncIterator<LedgerEventRecord> {
         while (!closed) {
           if (unreachable()) throw new GatewayError(GatewayErrorCode.LedgerUnavailable, 'event stream lost');
-          const all = events();
-          while (next < all.length && !closed) yield all[next++] as LedgerEventRecord;
+          // Only the events committed since the last look: the ledger's list only grows.
+          const all = committed();
+          while (next < all.length && !closed) yield record(all[next++] as (typeof all)[number]);
           await new Promise((r) => setTimeout(r, 10));
         }
       },
