@@ -1,10 +1,10 @@
 import { X509Certificate } from 'node:crypto';
 import type { Context } from 'fabric-contract-api';
-import { LedgerErrorCode } from '@provena/wire';
+import { AUDITOR_MSP, LedgerErrorCode } from '@provena/wire';
 import { LedgerError } from './ledger-error';
 
-/** The organisation whose members may read everything and write nothing. */
-export const AUDITOR_MSP = 'AuditorMSP';
+// Re-exported for the chaincode's modules and tests; the wire package holds it, shared with the gateway.
+export { AUDITOR_MSP };
 
 /** What a caller may do: `admin` manages its organisation's devices, `operator` runs shipments, `auditor` reads. */
 export type Role = 'admin' | 'operator' | 'auditor';

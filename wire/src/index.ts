@@ -1,6 +1,6 @@
 export { RefusalCode, WireError } from './errors';
 export { LedgerErrorCode, parseLedgerError, type ParsedLedgerError } from './ledger-errors';
-export { ID_PATTERN, Limits } from './limits';
+export { AUDITOR_MSP, ID_PATTERN, Limits } from './limits';
 export { parseStrictJson, type JsonValue, type StrictJsonOptions } from './strict-json';
 export {
   READING_FORMAT_VERSION,

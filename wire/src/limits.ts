@@ -26,3 +26,9 @@ export const Limits = {
  * MQTT topics (no `+`, `#`, `/`), Fabric composite keys (no U+0000) and URLs.
  */
 export const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$/;
+
+/**
+ * The organisation whose members may read everything and write nothing: the chaincode makes every identity of it
+ * an auditor, and the gateway's auditor API keys act as it.
+ */
+export const AUDITOR_MSP = 'AuditorMSP';

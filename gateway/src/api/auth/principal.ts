@@ -1,3 +1,4 @@
+import { AUDITOR_MSP } from '@provena/wire';
 import type { LedgerActor } from '../../ledger/ledger.port';
 
 /** What an API key lets its holder do: `admin` manages devices, `operator` runs shipments, `auditor` reads. */
@@ -6,11 +7,8 @@ export type ApiRole = 'admin' | 'operator' | 'auditor';
 /** Every {@link ApiRole}, in the order usage messages list them. */
 export const API_ROLES: readonly ApiRole[] = ['admin', 'operator', 'auditor'];
 
-/**
- * The chaincode's auditor organisation (`AUDITOR_MSP` in chaincode/src/caller.ts). Repeated here because the
- * gateway does not depend on the chaincode package at run time; a unit test keeps the two equal.
- */
-export const AUDITOR_ORG = 'AuditorMSP';
+/** The chaincode's auditor organisation, from the wire package both share. */
+export const AUDITOR_ORG = AUDITOR_MSP;
 
 /** Who made a request: the API key that authenticated it. */
 export interface Principal {
