@@ -24,7 +24,7 @@ describe('auditors', () => {
   });
 
   it('covers every submit transaction', () => {
-    expect(submitTransactions).toHaveLength(12);
+    expect(submitTransactions).toHaveLength(13);
   });
 
   it.each(submitTransactions)(

@@ -55,7 +55,7 @@ describe('contract metadata', () => {
       expect(tx.returns).toEqual({ type: 'string' });
       expect(tx.tag.includes('EVALUATE')).toBe(/^(Get|List)/.test(tx.name));
     }
-    expect(ours.map((c) => c.name)).toEqual(['device', 'shipment', 'reading']);
+    expect(ours.map((c) => c.name)).toEqual(['device', 'shipment', 'reading', 'forecast']);
   });
 
   it('declares each parameter under the name its method gives it', () => {
@@ -117,6 +117,7 @@ describe('dispatch through fabric-chaincode-node', () => {
       'device',
       'shipment',
       'reading',
+      'forecast',
       'org.hyperledger.fabric',
     ]);
   });

@@ -2,7 +2,7 @@ import type { SignedReading } from '@provena/wire';
 import { InMemoryLedger } from './testing/in-memory-context';
 import { as, CARRIER, contracts, newTestDevice, reading, sign } from './testing/test-fixtures';
 
-const { device, shipment, reading: readings } = contracts;
+const { device, shipment, reading: readings, forecast } = contracts;
 const logger = newTestDevice('reefer-0001');
 // Signing is randomised (ECDSA nonces), so the envelopes are signed once and sent to both ledgers.
 const envelopes = sign(
@@ -70,7 +70,25 @@ async function story(ledger: InMemoryLedger, order: (v: unknown) => unknown): Pr
     '',
   );
   await submit(as.carrierOperator, shipment, 'AcceptCustody', 'S1');
+  await submit(
+    as.producerOperator,
+    forecast,
+    'AnchorForecast',
+    json({
+      runId: 'run-1',
+      seriesId: 'VACCINE-X@ProducerMSP',
+      purpose: 'demand',
+      horizon: 14,
+      valuesHash: 'a'.repeat(64),
+      modelKind: 'holt-winters',
+      modelHash: 'b'.repeat(64),
+      trainingBlocks: { from: '1', to: '42' },
+      trainingPoints: 365,
+      metrics: { rmse: 3.5, mape: 0.12, 'coverage.80': 0.79 },
+    }),
+  );
   results.push(await ledger.evaluate(as.auditor, shipment, 'GetShipmentProvenance', 'S1'));
+  results.push(await ledger.evaluate(as.auditor, forecast, 'ListForecastAnchors', '', '10', ''));
   return results;
 }
 

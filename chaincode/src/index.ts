@@ -1,9 +1,11 @@
 import { DeviceContract } from './device.contract';
+import { ForecastContract } from './forecast.contract';
 import { ReadingContract } from './reading.contract';
 import { ShipmentContract } from './shipment.contract';
 
 // The contract classes and the error type, for packages that embed or test the chaincode.
 export { DeviceContract } from './device.contract';
+export { ForecastContract } from './forecast.contract';
 export { ReadingContract } from './reading.contract';
 export { ShipmentContract } from './shipment.contract';
 export { LedgerError } from './ledger-error';
@@ -13,4 +15,4 @@ export { MAX_CLOCK_AHEAD_MS } from './reading-ingest';
  * The contracts fabric-chaincode-node loads from this package's `main` (it looks for a `contracts` export).
  * The first is the default contract, called when a transaction name has no `contract:` prefix.
  */
-export const contracts = [DeviceContract, ShipmentContract, ReadingContract];
+export const contracts = [DeviceContract, ShipmentContract, ReadingContract, ForecastContract];

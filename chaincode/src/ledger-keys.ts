@@ -18,6 +18,10 @@ export const KeyType = {
   ReadingByShipment: 'reading~shipment',
   /** [shipmentId, deviceId, seq16, rule] → BreachRecord */
   Breach: 'breach',
+  /** [runId] → ForecastAnchorRecord */
+  ForecastRun: 'forecast~run',
+  /** [seriesId, runId] → IndexEntry: forecast anchors by series */
+  ForecastBySeries: 'forecast~series',
 } as const;
 
 /**
@@ -71,6 +75,16 @@ export function breachKey(
   rule: string,
 ): string {
   return stub.createCompositeKey(KeyType.Breach, [shipmentId, deviceId, pad16(seq), rule]);
+}
+
+/** `forecast~run [runId]` */
+export function forecastRunKey(stub: Keys, runId: string): string {
+  return stub.createCompositeKey(KeyType.ForecastRun, [runId]);
+}
+
+/** `forecast~series [seriesId, runId]` */
+export function forecastBySeriesKey(stub: Keys, seriesId: string, runId: string): string {
+  return stub.createCompositeKey(KeyType.ForecastBySeries, [seriesId, runId]);
 }
 
 /** Key of the readings-by-device-time index; with `seq` omitted, the bound of a time window. */

@@ -8,8 +8,10 @@ import {
   type DeviceEventPayload,
   type DeviceRevokedPayload,
   type DevicesAttachedPayload,
+  type ForecastAnchoredPayload,
   type KeyRotatedPayload,
   type ReadingsRecordedPayload,
+  type ShipmentCreatedPayload,
   type ShipmentEventPayload,
 } from '@provena/wire';
 import { parseIntegerArgument } from './input';
@@ -43,7 +45,7 @@ export interface EventPayloads {
   [LedgerEvent.DeviceRegistered]: DeviceEventPayload;
   [LedgerEvent.KeyRotated]: KeyRotatedPayload;
   [LedgerEvent.DeviceRevoked]: DeviceRevokedPayload;
-  [LedgerEvent.ShipmentCreated]: ShipmentEventPayload;
+  [LedgerEvent.ShipmentCreated]: ShipmentCreatedPayload;
   [LedgerEvent.DevicesAttached]: DevicesAttachedPayload;
   [LedgerEvent.DevicesDetached]: DevicesAttachedPayload;
   [LedgerEvent.CustodyOffered]: CustodyEventPayload;
@@ -52,6 +54,7 @@ export interface EventPayloads {
   [LedgerEvent.BreachDisposed]: BreachDisposedPayload;
   [LedgerEvent.ShipmentDelivered]: ShipmentEventPayload;
   [LedgerEvent.ReadingsRecorded]: ReadingsRecordedPayload;
+  [LedgerEvent.ForecastAnchored]: ForecastAnchoredPayload;
 }
 
 function printableKey(key: string): string {

@@ -38,9 +38,18 @@ describe('shipment contract', () => {
         createdAtTxId: txId,
         custody: [{ action: 'created', byOrg: PRODUCER, custodianOrg: PRODUCER, txId }],
       });
+      // The order travels in the event, so a demand forecaster can rebuild order history from events alone.
       expect(event).toEqual({
         name: LedgerEvent.ShipmentCreated,
-        payload: { shipmentId: 'S1', custodianOrg: PRODUCER },
+        payload: {
+          shipmentId: 'S1',
+          custodianOrg: PRODUCER,
+          productCode: 'VACCINE-X',
+          quantity: 1200,
+          origin: 'Amsterdam',
+          destination: 'Lyon',
+          orderedAt: (result as ShipmentRecord).createdAt,
+        },
       });
     });
 
@@ -51,6 +60,12 @@ describe('shipment contract', () => {
       const imported = (await s.createShipment('S2', as.producerOperator, { orderedAt: ordered }))
         .result as ShipmentRecord;
       expect(imported.orderedAt).toBe(ordered);
+    });
+
+    it('puts the imported order date, not the creation time, in the ShipmentCreated event', async () => {
+      const ordered = Date.UTC(2025, 0, 6);
+      const { event } = await s.createShipment('S2', as.carrierOperator, { orderedAt: ordered, quantity: 7 });
+      expect(event?.payload).toMatchObject({ custodianOrg: CARRIER, quantity: 7, orderedAt: ordered });
     });
 
     it.each([

@@ -70,7 +70,15 @@ export class ShipmentContract extends ProvenaContract {
       createdAt: tx.nowMs,
     };
     await writeRecord(ctx, key, shipment);
-    emitEvent(ctx, LedgerEvent.ShipmentCreated, { shipmentId: shipment.shipmentId, custodianOrg: org });
+    emitEvent(ctx, LedgerEvent.ShipmentCreated, {
+      shipmentId: shipment.shipmentId,
+      custodianOrg: org,
+      productCode: shipment.productCode,
+      quantity: shipment.quantity,
+      origin: shipment.origin,
+      destination: shipment.destination,
+      orderedAt: shipment.orderedAt,
+    });
     return canonicalJson(shipment);
   }
 

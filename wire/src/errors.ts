@@ -9,7 +9,10 @@ export const RefusalCode = {
   DuplicateKey: 'DUPLICATE_KEY',
   /** More bytes, nesting or string length than the format allows. */
   TooLarge: 'TOO_LARGE',
-  /** Well-formed JSON that does not match the reading schema; `field` names the offending path. */
+  /**
+   * Well-formed JSON (or a value about to be hashed) that does not match its schema: a reading, forecast values,
+   * a forecast anchor, a model; `field` names the offending path.
+   */
   SchemaViolation: 'SCHEMA_VIOLATION',
   /** The signature is not 64 bytes of base64url, or does not verify against the device's key. */
   BadSignature: 'BAD_SIGNATURE',

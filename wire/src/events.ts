@@ -1,3 +1,5 @@
+import type { ForecastPurpose } from './forecast';
+
 /**
  * Chaincode event names. One constant per state change so emitters and listeners cannot drift apart.
  * Payloads are the JSON documents typed below.
@@ -16,6 +18,7 @@ export const LedgerEvent = {
   BreachDisposed: 'BreachDisposed',
   ShipmentDelivered: 'ShipmentDelivered',
   ReadingsRecorded: 'ReadingsRecorded',
+  ForecastAnchored: 'ForecastAnchored',
 } as const;
 
 export type LedgerEvent = (typeof LedgerEvent)[keyof typeof LedgerEvent];
@@ -40,6 +43,19 @@ export interface DeviceRevokedPayload extends DeviceEventPayload {
 export interface ShipmentEventPayload {
   shipmentId: string;
   custodianOrg: string;
+}
+
+/**
+ * A new shipment with its order: a demand forecaster rebuilds order history (what, how many, from where to where,
+ * when ordered) from these events alone, without querying every shipment.
+ */
+export interface ShipmentCreatedPayload extends ShipmentEventPayload {
+  productCode: string;
+  quantity: number;
+  origin: string;
+  destination: string;
+  /** When the order was placed, Unix ms: the date demand is counted by, which may lie before the creation. */
+  orderedAt: number;
 }
 
 export interface DevicesAttachedPayload extends ShipmentEventPayload {
@@ -80,4 +96,16 @@ export interface ReadingsRecordedPayload {
   breaches: ComplianceBreachPayload[];
   /** (deviceId, seq) of each accepted reading, so listeners can confirm individual readings from events. */
   readings: { deviceId: string; seq: number }[];
+}
+
+/**
+ * A forecast run anchored on the ledger. The hashes let anyone holding the published values or the model check
+ * them against the ledger; the full anchor is read with `forecast:GetForecastAnchor`.
+ */
+export interface ForecastAnchoredPayload {
+  runId: string;
+  seriesId: string;
+  purpose: ForecastPurpose;
+  valuesHash: string;
+  modelHash: string;
 }

@@ -37,6 +37,22 @@ export {
 } from './envelope';
 export { Topics, deviceIdOfReadingTopic, type RejectionNotice } from './topics';
 export * from './events';
+export {
+  FORECAST_PURPOSES,
+  FORECAST_STEPS,
+  ForecastLimits,
+  MODEL_KIND_PATTERN,
+  SERIES_ID_PATTERN,
+  checkForecastAnchorInput,
+  checkForecastValues,
+  checkSeriesId,
+  forecastValuesHash,
+  modelHash,
+  type ForecastAnchorInput,
+  type ForecastPurpose,
+  type ForecastStep,
+  type ForecastValues,
+} from './forecast';
 export { loadReadingVectors, type ReadingVector, type ReadingVectorFile } from './vectors';
 export {
   COMPLIANCE_LIMITS,

@@ -5,9 +5,9 @@
  * Per-reading refusals inside RecordReadings are not errors: they are verdicts carrying a `RefusalCode`.
  */
 export const LedgerErrorCode = {
-  /** The device, shipment, reading or breach named does not exist. */
+  /** The device, shipment, reading, breach or forecast run named does not exist. */
   NotFound: 'NOT_FOUND',
-  /** A device or shipment with this id is already registered. */
+  /** A device, shipment or forecast run with this id is already registered or anchored. */
   AlreadyExists: 'ALREADY_EXISTS',
   /** The caller's organisation or role may not do this; the message says who may. */
   Forbidden: 'FORBIDDEN',

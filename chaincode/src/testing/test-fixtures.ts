@@ -9,6 +9,7 @@ import {
   type SignedReading,
 } from '@provena/wire';
 import { DeviceContract } from '../device.contract';
+import { ForecastContract } from '../forecast.contract';
 import { ReadingContract } from '../reading.contract';
 import { ShipmentContract } from '../shipment.contract';
 import type { IngestSummary } from '../reading-ingest';
@@ -34,6 +35,7 @@ export const contracts = {
   device: new DeviceContract(),
   shipment: new ShipmentContract(),
   reading: new ReadingContract(),
+  forecast: new ForecastContract(),
 };
 
 /** A device with a fresh P-256 key pair. */
