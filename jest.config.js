@@ -22,6 +22,19 @@ module.exports = {
       transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.jest.json' }] },
       moduleNameMapper: {
         ...shared.moduleNameMapper,
+        '^@provena/forecasting$': '<rootDir>/../forecasting/src/index.ts',
+        '^@provena/chaincode$': '<rootDir>/../chaincode/src/index.ts',
+        '^@provena/chaincode/src/(.*)$': '<rootDir>/../chaincode/src/$1',
+      },
+    },
+    // The forecasting service is a NestJS module too; brain.js training in its tests takes seconds, not minutes.
+    {
+      ...shared,
+      displayName: 'forecasting',
+      rootDir: '<rootDir>/forecasting',
+      transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.jest.json' }] },
+      moduleNameMapper: {
+        ...shared.moduleNameMapper,
         '^@provena/chaincode$': '<rootDir>/../chaincode/src/index.ts',
         '^@provena/chaincode/src/(.*)$': '<rootDir>/../chaincode/src/$1',
       },

@@ -12,6 +12,7 @@ module.exports = {
     '^@provena/chaincode$': '<rootDir>/../chaincode/src/index.ts',
     '^@provena/chaincode/src/(.*)$': '<rootDir>/../chaincode/src/$1',
     '^@provena/iot-simulator$': '<rootDir>/../iot-simulator/src/index.ts',
+    '^@provena/forecasting$': '<rootDir>/../forecasting/src/index.ts',
   },
   testMatch: ['<rootDir>/test/**/*.int.test.ts'],
   testTimeout: 60_000,

@@ -8,6 +8,7 @@ import { HealthController } from './health/health.controller';
 import { IngestService } from './ingest/ingest.service';
 import { LEDGER, type LedgerPort } from './ledger/ledger.port';
 import { GatewayMetrics } from './observability/gateway-metrics';
+import { FORECAST_LEDGER, ForecastingModule } from '@provena/forecasting';
 
 // The configuration, the one ledger connection and the metrics registry, shared by ingest, the API and health.
 @Global()
@@ -35,7 +36,13 @@ export class AppModule {
   static forRoot(config: GatewayConfig, ledger: LedgerPort): DynamicModule {
     return {
       module: AppModule,
-      imports: [CoreModule.forRoot(config, ledger), ApiModule.forRoot(config.api)],
+      imports: [
+        CoreModule.forRoot(config, ledger),
+        ApiModule.forRoot(config.api),
+        ...(config.forecasting
+          ? [ForecastingModule.forRoot(config.forecasting, { provide: FORECAST_LEDGER, useValue: ledger })]
+          : []),
+      ],
       controllers: [HealthController, EventsController],
       providers: [IngestService, LedgerEventsService],
     };

@@ -26,6 +26,7 @@ export function testGatewayConfig(options: {
       apiKeysFile: join(options.dir, 'keys.json'),
       rateLimitPerMinute: options.rateLimitPerMinute ?? 600,
       maxPageSize: 200,
+      forecastDirectory: join(options.dir, 'forecasts'),
     },
     mqtt: {
       url: options.brokerUrl,
@@ -56,6 +57,7 @@ export function testGatewayConfig(options: {
       maxConcurrentSubmits: 1,
     },
     events: { checkpointFile: join(options.dir, 'events.json') },
+    forecasting: null,
   };
 }
 

@@ -9,6 +9,7 @@ import { ProvenanceModule } from './provenance/provenance.module';
 import { FixedWindowRateLimiter } from './rate-limit/rate-limiter';
 import { ReadingsModule } from './readings/readings.module';
 import { ShipmentsModule } from './shipments/shipments.module';
+import { ForecastsModule } from './forecasts/forecasts.module';
 
 export { API_OPTIONS, type ApiOptions } from './api.options';
 
@@ -83,6 +84,7 @@ export class ApiModule {
         ShipmentsModule,
         ReadingsModule,
         ProvenanceModule,
+        ForecastsModule,
       ],
       providers: [
         { provide: APP_GUARD, useClass: AccessGuard },

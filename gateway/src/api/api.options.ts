@@ -9,6 +9,8 @@ export interface ApiOptions {
   readonly rateLimitPerMinute: number;
   /** Largest `pageSize` a list route accepts (the chaincode serves at most 200 whatever is asked). */
   readonly maxPageSize: number;
+  /** Where the forecasting service saves published forecasts; the forecast routes serve them from there. */
+  readonly forecastDirectory?: string;
 }
 
 /** The DI token {@link ApiOptions} are bound to. */
@@ -21,6 +23,7 @@ const ApiOptionsSchema = z.strictObject({
   apiKeysFile: z.string().min(1),
   rateLimitPerMinute: z.number().int().min(1),
   maxPageSize: z.number().int().min(1).max(200),
+  forecastDirectory: z.string().min(1).optional(),
 });
 
 /**

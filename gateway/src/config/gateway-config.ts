@@ -1,3 +1,4 @@
+import { loadForecastingConfig, type ForecastingConfig } from '@provena/forecasting';
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { ID_PATTERN } from '@provena/wire';
@@ -14,6 +15,7 @@ export interface GatewayConfig {
     readonly apiKeysFile: string;
     readonly rateLimitPerMinute: number;
     readonly maxPageSize: number;
+    readonly forecastDirectory: string;
   };
   readonly mqtt: {
     readonly url: string;
@@ -40,6 +42,8 @@ export interface GatewayConfig {
   readonly fabric: FabricLedgerOptions;
   /** Where the chaincode-event listener keeps its position. */
   readonly events: { readonly checkpointFile: string };
+  /** The forecasting service, run inside the gateway on its ledger connection; null when switched off. */
+  readonly forecasting: ForecastingConfig | null;
 }
 
 /** Where API keys live unless PROVENA_API_KEYS_FILE says otherwise (the `keys` command uses the same). */
@@ -104,6 +108,8 @@ const envSchema = z.object({
   PROVENA_FABRIC_CONFLICT_RETRIES: int(0, 10, 3),
   PROVENA_FABRIC_MAX_CONCURRENT_SUBMITS: int(1, 10_000, 64),
   PROVENA_EVENTS_CHECKPOINT_FILE: text.default('.provena/gateway-events.checkpoint.json'),
+  PROVENA_FORECASTING: z.enum(['on', 'off']).default('on'),
+  PROVENA_FORECAST_DIR: text.default('.provena/forecasts'),
 });
 
 /**
@@ -144,6 +150,14 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv): GatewayConfig {
       problems.push('PROVENA_INGEST_RETRY_MAX_MS: must not be below PROVENA_INGEST_RETRY_MIN_MS');
     }
   }
+  let forecasting: ForecastingConfig | null = null;
+  if (parsed.success && parsed.data.PROVENA_FORECASTING === 'on') {
+    try {
+      forecasting = loadForecastingConfig(present, parsed.data.PROVENA_INGEST_ORG);
+    } catch (err) {
+      problems.push(...(err instanceof Error ? err.message.replace(/^BAD_CONFIG: /, '').split('; ') : []));
+    }
+  }
   if (problems.length > 0 || !parsed.success) throw new ConfigError(problems);
   const e = parsed.data;
   return {
@@ -152,6 +166,7 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv): GatewayConfig {
       apiKeysFile: e.PROVENA_API_KEYS_FILE,
       rateLimitPerMinute: e.PROVENA_RATE_LIMIT_PER_MINUTE,
       maxPageSize: e.PROVENA_MAX_PAGE_SIZE,
+      forecastDirectory: e.PROVENA_FORECAST_DIR,
     },
     mqtt: {
       url: e.PROVENA_MQTT_URL,
@@ -193,6 +208,7 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv): GatewayConfig {
       maxConcurrentSubmits: e.PROVENA_FABRIC_MAX_CONCURRENT_SUBMITS,
     },
     events: { checkpointFile: e.PROVENA_EVENTS_CHECKPOINT_FILE },
+    forecasting,
   };
 }
 

@@ -1,7 +1,7 @@
 // First: silences fabric-contract-api's start-up logging before the contracts load.
 import '@provena/chaincode/src/testing/quiet-fabric-logs';
 import type { Contract } from 'fabric-contract-api';
-import { DeviceContract, ReadingContract, ShipmentContract } from '@provena/chaincode';
+import { DeviceContract, ForecastContract, ReadingContract, ShipmentContract } from '@provena/chaincode';
 import { InMemoryLedger } from '@provena/chaincode/src/testing/in-memory-context';
 import { GatewayError, GatewayErrorCode, fromChaincodeMessage } from '../errors/gateway-error';
 import type {
@@ -24,6 +24,7 @@ export class InMemoryLedgerAdapter implements LedgerPort {
     device: new DeviceContract(),
     shipment: new ShipmentContract(),
     reading: new ReadingContract(),
+    forecast: new ForecastContract(),
   };
   #block = 0n;
   readonly #blockOfTx = new Map<string, bigint>();

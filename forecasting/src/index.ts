@@ -1,0 +1,9 @@
+// What the gateway and the CLI import from the forecasting service.
+export { ForecastError, ForecastErrorCode } from './forecast-error';
+export { ForecastingModule } from './service/forecasting.module';
+export { ForecastingService } from './service/forecasting.service';
+export { loadForecastingConfig, type ForecastingConfig } from './service/forecasting-config';
+export { FORECAST_LEDGER, type ForecastLedgerPort, type ForecastActor } from './service/forecast-ledger.port';
+export { ForecastStore } from './service/forecast-store';
+export type { ModelCard, PublishedForecast } from './service/published-forecast';
+export { selectAndForecast, defaultSelectionOptions } from './evaluation/model-selection';

@@ -1,0 +1,104 @@
+import { LedgerEvent, SERIES_ID_PATTERN, type ShipmentCreatedPayload } from '@provena/wire';
+import { formatDay, type TimeSeries } from '../series/time-series';
+import type { ForecastLedgerEvent } from './forecast-ledger.port';
+
+const DAY_MS = 86_400_000;
+
+interface SeriesAccumulator {
+  /** Ordered quantity per UTC day (epoch day number → quantity). */
+  days: Record<string, number>;
+  fromBlock: string;
+  toBlock: string;
+  orders: number;
+}
+
+/** The durable form of {@link DemandHistory}: plain JSON, saved with the event checkpoint. */
+export interface DemandHistoryJson {
+  series: Record<string, SeriesAccumulator>;
+  shipments: string[];
+}
+
+/** A demand series with the ledger blocks its orders came from. */
+export interface DemandSeries extends TimeSeries {
+  readonly fromBlock: string;
+  readonly toBlock: string;
+  readonly orders: number;
+}
+
+/**
+ * Order history rebuilt from `ShipmentCreated` events: quantity ordered per product × destination per day, by
+ * the order date the shipment carries. Incremental: each event is applied once, and the accumulated state is
+ * saved beside the event checkpoint, so a restart replays only what came after.
+ */
+export class DemandHistory {
+  private readonly series: Record<string, SeriesAccumulator>;
+  /** Shipments already counted: an event replayed after a crash between handling and checkpointing counts once. */
+  private readonly shipments: Set<string>;
+
+  constructor(json: DemandHistoryJson = { series: {}, shipments: [] }) {
+    this.series = json.series;
+    this.shipments = new Set(json.shipments);
+  }
+
+  static seriesId(productCode: string, destination: string): string {
+    return `demand:${productCode}@${destination}`;
+  }
+
+  /** Applies one chaincode event; returns whether it changed the history. */
+  apply(event: ForecastLedgerEvent): boolean {
+    if (event.name !== LedgerEvent.ShipmentCreated) return false;
+    const p = event.payload as Partial<ShipmentCreatedPayload>;
+    if (
+      typeof p.shipmentId !== 'string' ||
+      typeof p.productCode !== 'string' ||
+      typeof p.destination !== 'string' ||
+      typeof p.quantity !== 'number' ||
+      typeof p.orderedAt !== 'number' ||
+      this.shipments.has(p.shipmentId)
+    ) {
+      return false;
+    }
+    const id = DemandHistory.seriesId(p.productCode, p.destination);
+    if (!SERIES_ID_PATTERN.test(id)) return false;
+    this.shipments.add(p.shipmentId);
+    const block = event.blockNumber.toString();
+    const acc = (this.series[id] ??= { days: {}, fromBlock: block, toBlock: block, orders: 0 });
+    const day = String(Math.floor(p.orderedAt / DAY_MS));
+    acc.days[day] = (acc.days[day] ?? 0) + p.quantity;
+    acc.orders += 1;
+    if (BigInt(block) < BigInt(acc.fromBlock)) acc.fromBlock = block;
+    if (BigInt(block) > BigInt(acc.toBlock)) acc.toBlock = block;
+    return true;
+  }
+
+  /**
+   * Daily series from each series' first order day to `untilDay` (exclusive, epoch days; default: the last day
+   * with an order + 1). Days without orders are zeros: demand that did not happen, not missing data.
+   */
+  toSeries(untilDay?: number): DemandSeries[] {
+    return Object.entries(this.series)
+      .sort(([a], [b]) => (a < b ? -1 : 1))
+      .map(([id, acc]) => {
+        const days = Object.keys(acc.days).map(Number);
+        const first = Math.min(...days);
+        const end = untilDay ?? Math.max(...days) + 1;
+        const values = Array.from(
+          { length: Math.max(0, end - first) },
+          (_, i) => acc.days[String(first + i)] ?? 0,
+        );
+        return {
+          id,
+          step: 'day' as const,
+          start: formatDay(first * DAY_MS),
+          values,
+          fromBlock: acc.fromBlock,
+          toBlock: acc.toBlock,
+          orders: acc.orders,
+        };
+      });
+  }
+
+  toJSON(): DemandHistoryJson {
+    return { series: this.series, shipments: [...this.shipments].sort() };
+  }
+}

@@ -1,0 +1,31 @@
+import type { ForecastAnchorInput, ForecastValues } from '@provena/wire';
+
+/**
+ * What a model card says about the model behind a forecast: what it is, what it was trained on, and how it did
+ * against the baselines on the same validation origins.
+ */
+export interface ModelCard {
+  readonly kind: string;
+  readonly modelHash: string;
+  /** Set when the validated choice was refused and a baseline published instead. */
+  readonly fallback: { readonly from: string; readonly reason: string } | null;
+  /** Mean validation MASE per candidate, baselines included (null where a candidate failed). */
+  readonly validationMase: Record<string, number | null>;
+  readonly training: {
+    readonly from: string;
+    readonly to: string;
+    readonly points: number;
+    readonly blocks: { readonly from: string; readonly to: string };
+  };
+  readonly config: Record<string, unknown>;
+}
+
+/** One published forecast run: its values, its model card, its anchor and where the anchor is on the ledger. */
+export interface PublishedForecast {
+  readonly runId: string;
+  readonly values: ForecastValues;
+  readonly anchor: ForecastAnchorInput;
+  readonly modelCard: ModelCard;
+  readonly ledger: { readonly txId: string; readonly blockNumber: string };
+  readonly publishedAt: string;
+}

@@ -1,0 +1,111 @@
+import { Inject, Injectable } from '@nestjs/common';
+import {
+  ForecastError,
+  ForecastErrorCode,
+  ForecastStore,
+  type PublishedForecast,
+} from '@provena/forecasting';
+import { forecastValuesHash } from '@provena/wire';
+import { GatewayError, GatewayErrorCode } from '../../errors/gateway-error';
+import { LEDGER, type LedgerPort } from '../../ledger/ledger.port';
+import { API_OPTIONS, type ApiOptions } from '../api.options';
+import { actorOf, type Principal } from '../auth/principal';
+
+/** A forecast in a list: enough to pick one, without its values. */
+export interface ForecastSummary {
+  runId: string;
+  seriesId: string;
+  modelKind: string;
+  origin: string;
+  horizon: number;
+  publishedAt: string;
+  anchorTxId: string;
+}
+
+/** What the ledger holds for a forecast run, as `forecast:GetForecastAnchor` returns it. */
+interface AnchorRecord {
+  valuesHash: string;
+  modelHash: string;
+  txId: string;
+  anchoredByOrg: string;
+  anchoredAt: number;
+}
+
+/** A forecast with the auditor's check: its values hashed again here, against the hash on the ledger. */
+export interface ForecastWithVerification extends PublishedForecast {
+  verification: {
+    recomputedValuesHash: string;
+    ledgerValuesHash: string;
+    ledgerModelHash: string;
+    anchorTxId: string;
+    anchoredByOrg: string;
+    /** The values served here are the values the ledger anchored, and the model is the one the card names. */
+    matchesLedger: boolean;
+  };
+}
+
+/** Published forecasts, read from the forecasting service's store and checked against their ledger anchors. */
+@Injectable()
+export class ForecastsService {
+  private readonly store: ForecastStore;
+
+  constructor(
+    @Inject(LEDGER) private readonly ledger: LedgerPort,
+    @Inject(API_OPTIONS) options: ApiOptions,
+  ) {
+    this.store = new ForecastStore(options.forecastDirectory ?? '.provena/forecasts');
+  }
+
+  async latest(): Promise<ForecastSummary[]> {
+    return (await this.store.latest()).map(summary);
+  }
+
+  async runsOf(seriesId: string): Promise<ForecastSummary[]> {
+    return (await this.store.runsOf(seriesId)).map(summary);
+  }
+
+  /**
+   * One run, with its anchor fetched from the ledger as the caller and its values hashed again.
+   * @throws GatewayError NOT_FOUND when the store or the ledger has no such run.
+   */
+  async get(principal: Principal, runId: string): Promise<ForecastWithVerification> {
+    let forecast: PublishedForecast;
+    try {
+      forecast = await this.store.get(runId);
+    } catch (err) {
+      if (err instanceof ForecastError && err.code === ForecastErrorCode.NotFound) {
+        throw new GatewayError(GatewayErrorCode.NotFound, `no forecast run ${runId}`);
+      }
+      throw err;
+    }
+    const anchor = await this.ledger.evaluate<AnchorRecord>(
+      actorOf(principal),
+      'forecast:GetForecastAnchor',
+      [runId],
+    );
+    const recomputed = forecastValuesHash(forecast.values);
+    return {
+      ...forecast,
+      verification: {
+        recomputedValuesHash: recomputed,
+        ledgerValuesHash: anchor.valuesHash,
+        ledgerModelHash: anchor.modelHash,
+        anchorTxId: anchor.txId,
+        anchoredByOrg: anchor.anchoredByOrg,
+        matchesLedger: recomputed === anchor.valuesHash && forecast.modelCard.modelHash === anchor.modelHash,
+      },
+    };
+  }
+}
+
+function summary(f: PublishedForecast): ForecastSummary {
+  return {
+    runId: f.runId,
+    seriesId: f.values.seriesId,
+    modelKind: f.modelCard.kind,
+    origin: f.values.origin,
+    horizon: f.anchor.horizon,
+    publishedAt: f.publishedAt,
+    anchorTxId: f.ledger.txId,
+  };
+}
