@@ -126,7 +126,15 @@ export const holtWinters: Forecaster = {
     return {
       kind: this.kind,
       point,
-      parameters: { ...variant, ...p, level: state.level, trend: state.trend, season: state.season },
+      // `mode` is the chosen variant's season; `season` holds the season's states.
+      parameters: {
+        mode: variant.season,
+        damped: variant.damped,
+        ...p,
+        level: state.level,
+        trend: state.trend,
+        season: state.season,
+      },
     };
   },
 };

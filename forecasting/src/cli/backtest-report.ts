@@ -1,0 +1,65 @@
+import { BASELINE_METHODS, PROVENA, type PanelSummary, type SeriesBacktest } from '../evaluation/backtest';
+import type { Step } from '../series/time-series';
+
+/** The methods every backtest scores, in the order the tables list them. */
+export const BACKTEST_METHODS: readonly string[] = [...BASELINE_METHODS.map((m) => m.kind), PROVENA];
+
+/** A number for a table: fixed digits, `n/a` where there is none (a MASE over a history without variation). */
+export function fixed(value: number | undefined, digits = 3): string {
+  return value === undefined || !Number.isFinite(value) ? 'n/a' : value.toFixed(digits);
+}
+
+/** One series' backtest as Markdown: a MASE and sMAPE table per method, then Provena's choices. */
+export function seriesReport(result: SeriesBacktest, step: Step, horizon: number): string[] {
+  const lines = [
+    `### ${result.seriesId}`,
+    '',
+    `${step === 'day' ? 'daily' : 'monthly'}, ${result.length} values, horizon ${horizon}, ${result.origins} test origins`,
+    '',
+    '| method | MASE | sMAPE % |',
+    '|---|---:|---:|',
+  ];
+  for (const method of BACKTEST_METHODS) {
+    const score = result.scores[method];
+    lines.push(`| ${method} | ${fixed(score?.mase)} | ${fixed(score?.smape, 2)} |`);
+  }
+  lines.push(
+    '',
+    `chosen per origin: ${result.chosen.join(', ')}; fallbacks ${result.fallbacks}; ` +
+      `CPU ${fixed(result.cpuSecondsPerForecast, 2)} s per forecast`,
+    '',
+  );
+  return lines;
+}
+
+/** A panel's summary as Markdown: mean scores per method, Provena against the baselines, the worst series, CPU. */
+export function panelReport(summary: PanelSummary): string[] {
+  const provena = summary.mase[PROVENA];
+  const ratio = (method: string): number | undefined =>
+    provena === undefined || summary.mase[method] === undefined ? undefined : provena / summary.mase[method]!;
+  const worst = summary.worstRatioToSeasonalNaive;
+  const lines = [
+    `## Panel summary: ${summary.panel}`,
+    '',
+    `${summary.series} series; lower is better`,
+    '',
+    '| method | mean MASE | mean sMAPE % |',
+    '|---|---:|---:|',
+  ];
+  for (const method of BACKTEST_METHODS) {
+    lines.push(`| ${method} | ${fixed(summary.mase[method])} | ${fixed(summary.smape[method], 2)} |`);
+  }
+  lines.push(
+    '',
+    `- Provena / seasonal naive (mean MASE): ${fixed(ratio('seasonal-naive'))}`,
+    `- Provena / Theta (mean MASE): ${fixed(ratio('theta'))}`,
+    `- worst series: ${worst.seriesId ? `${worst.seriesId} at ${fixed(worst.ratio)} × seasonal naive` : 'n/a'}`,
+    `- max CPU: ${fixed(summary.maxCpuSecondsPerForecast, 2)} s per forecast`,
+    `- fallbacks: ${summary.fallbacks}`,
+    `- chosen per origin: ${Object.entries(summary.chosen)
+      .sort(([a, x], [b, y]) => y - x || a.localeCompare(b))
+      .map(([kind, n]) => `${kind} ${n}`)
+      .join(', ')}`,
+  );
+  return lines;
+}
