@@ -35,6 +35,7 @@ module.exports = {
       transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.jest.json' }] },
       moduleNameMapper: {
         ...shared.moduleNameMapper,
+        '^@provena/iot-simulator$': '<rootDir>/../iot-simulator/src/index.ts',
         '^@provena/chaincode$': '<rootDir>/../chaincode/src/index.ts',
         '^@provena/chaincode/src/(.*)$': '<rootDir>/../chaincode/src/$1',
       },

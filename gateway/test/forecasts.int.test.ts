@@ -6,7 +6,14 @@ import type { INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import request from 'supertest';
 import { ForecastingService, type PublishedForecast } from '@provena/forecasting';
-import { loadScenario, planScenario, runCli } from '@provena/iot-simulator';
+import {
+  GatewayClient,
+  loadScenario,
+  openFileKeyStore,
+  planScenario,
+  provisionScenarioOnGateway,
+  runCli,
+} from '@provena/iot-simulator';
 import { forecastValuesHash } from '@provena/wire';
 import { startTestBroker, type TestBroker } from '../../test/support/mosquitto.harness';
 import { ApiKeyStore } from '../src/api/auth/api-key.store';
@@ -44,6 +51,8 @@ describe('demand history on the ledger → anchored forecasts → auditors check
         horizonDays: 14,
         minHistoryDays: 56,
         actor: { org: 'DistributorOrg', role: 'operator' as const },
+        maintenanceThresholdHours: 24,
+        maintenanceMinFailures: 3,
       },
     };
     const moduleRef = await Test.createTestingModule({
@@ -97,7 +106,7 @@ describe('demand history on the ledger → anchored forecasts → auditors check
     });
     expect(service.history!.toSeries().map((s) => s.id)).toEqual(seriesIds);
 
-    const outcome = await service.publish();
+    const { demand: outcome } = await service.publish();
     expect(outcome.skipped).toEqual([]);
     expect(outcome.published.map((f) => f.values.seriesId).sort()).toEqual(seriesIds);
 
@@ -122,7 +131,8 @@ describe('demand history on the ledger → anchored forecasts → auditors check
         expect(forecast.values.upper[h]).toBeGreaterThanOrEqual(forecast.values.point[h]!);
         expect(Number.isFinite(forecast.values.point[h])).toBe(true);
       }
-      expect(Object.keys(forecast.modelCard.validationMase)).toEqual(
+      expect(forecast.modelCard.validation.metric).toBe('MASE');
+      expect(Object.keys(forecast.modelCard.validation.scores)).toEqual(
         expect.arrayContaining(['seasonal-naive', 'holt-winters', 'theta', 'neural-lag']),
       );
       // The training data's last day is the day before the forecast's first.
@@ -142,10 +152,93 @@ describe('demand history on the ledger → anchored forecasts → auditors check
     expect(tampered.body.verification.matchesLedger).toBe(false);
 
     // Publishing again on the same history gives the same runs (seeded training) and anchors nothing twice.
-    const again = await service.publish();
+    const { demand: again } = await service.publish();
     expect(again.published.map((f) => f.runId).sort()).toEqual(outcome.published.map((f) => f.runId).sort());
 
     await api.get('/forecasts').expect(401);
     await api.get('/forecasts/fc-0000').set('authorization', `Bearer ${auditor}`).expect(404);
+  });
+
+  it('flags machines from their telemetry on the ledger, with a model trained on the fleet’s own failures', async () => {
+    const keys = app.get(ApiKeyStore);
+    const scenarioFile = join(dir, 'equipment-40d.json');
+    const full = JSON.parse(
+      readFileSync(resolve(__dirname, '../../iot-simulator/scenarios/equipment-fleet.json'), 'utf8'),
+    );
+    writeFileSync(scenarioFile, JSON.stringify({ ...full, duration: '40d' }));
+    const scenario = await loadScenario(scenarioFile);
+    const plan = planScenario(scenario);
+    const apiKeys: Record<string, { admin: string; operator: string }> = {};
+    for (const org of scenario.organisations) {
+      apiKeys[org.id] = {
+        admin: (await keys.create({ role: 'admin', org: org.id, label: 'fleet' })).key,
+        operator: (await keys.create({ role: 'operator', org: org.id, label: 'fleet' })).key,
+      };
+    }
+    const { port } = app.getHttpServer().address() as { port: number };
+    const deviceKeys = await openFileKeyStore({ directory: join(dir, 'fleet', 'keys') });
+    await provisionScenarioOnGateway(
+      scenario,
+      (id) => deviceKeys.ensureKey(id),
+      new GatewayClient({ baseUrl: `http://127.0.0.1:${port}`, apiKeys }),
+    );
+    const code = await runCli(
+      ['publish', scenarioFile, '--broker', broker.url, '--unpaced', '--state', join(dir, 'fleet')],
+      { stdout: new PassThrough(), stderr: new PassThrough() },
+    );
+    expect(code).toBe(0);
+
+    const service = app.get(ForecastingService);
+    const machines = new Set(plan.devices.map((d) => d.device.id));
+    // Every reading is on the ledger once the gateway has recorded it; the listener then knows every machine.
+    await service.historyUpTo(
+      () => [...machines].every((id) => service.telemetry?.toJSON().devices[id] !== undefined),
+      120_000,
+    );
+    const readingsOnLedger = async (): Promise<number> => {
+      let total = 0;
+      for (const id of machines) {
+        const page = await ledger.evaluate<{ items: unknown[]; bookmark: string }>(
+          { org: 'AuditorMSP', role: 'auditor' },
+          'reading:GetReadingsByDevice',
+          [id, '0', String(Number.MAX_SAFE_INTEGER), '200', ''],
+        );
+        total += page.items.length > 0 ? 1 : 0;
+      }
+      return total;
+    };
+    expect(await readingsOnLedger()).toBe(machines.size);
+    const truthFailures = plan.equipmentEvents.filter((e) => e.kind === 'failure').length;
+
+    const { maintenance } = await service.publish();
+    expect(maintenance.skipped).toBeNull();
+    expect(maintenance.published.length).toBeGreaterThan(0);
+    expect(Number(maintenance.published[0]!.anchor.metrics.failures)).toBeGreaterThanOrEqual(
+      Math.min(3, truthFailures),
+    );
+
+    const auditor = (await keys.create({ role: 'auditor', org: 'AuditorMSP', label: 'fleet audit' })).key;
+    const api = request(app.getHttpServer());
+    const flags = await api.get('/maintenance-flags').set('authorization', `Bearer ${auditor}`).expect(200);
+    const list = flags.body as {
+      deviceId: string;
+      flag: boolean;
+      predictedHoursLeft: number;
+      runId: string;
+    }[];
+    expect(list.map((f) => f.deviceId).sort()).toEqual(
+      maintenance.published.map((f) => f.maintenance!.unitId).sort(),
+    );
+    for (const flag of list) {
+      expect(Number.isFinite(flag.predictedHoursLeft)).toBe(true);
+      expect(flag.flag).toBe(flag.predictedHoursLeft <= 24);
+      const run = await api
+        .get(`/forecasts/${flag.runId}`)
+        .set('authorization', `Bearer ${auditor}`)
+        .expect(200);
+      expect(run.body.verification.matchesLedger).toBe(true);
+      expect(run.body.anchor.purpose).toBe('maintenance');
+      expect(run.body.modelCard.validation.metric).toBe('RMSE');
+    }
   });
 });

@@ -1,6 +1,14 @@
 import { Worker } from 'node:worker_threads';
 import { join } from 'node:path';
 import {
+  restoreRulModel,
+  trainRulModel,
+  type RulModel,
+  type RulModelJson,
+  type RulModelOptions,
+} from '../maintenance/rul-model';
+import type { UnitHistory } from '../maintenance/unit-history';
+import {
   defaultSelectionOptions,
   selectAndForecast,
   type SelectedForecast,
@@ -9,6 +17,8 @@ import {
 /** Where forecasts are computed: training is CPU-bound, and the API must keep answering while it runs. */
 export interface ForecastComputer {
   compute(history: readonly number[], horizon: number, period: number): Promise<SelectedForecast>;
+  /** Trains a remaining-useful-life model (`log` stays behind: functions cannot cross to a worker). */
+  trainRul(units: readonly UnitHistory[], options: Omit<RulModelOptions, 'log'>): Promise<RulModel>;
   close(): Promise<void>;
 }
 
@@ -18,6 +28,10 @@ export class InProcessForecastComputer implements ForecastComputer {
     return Promise.resolve(selectAndForecast(history, defaultSelectionOptions(horizon, period)));
   }
 
+  trainRul(units: readonly UnitHistory[], options: Omit<RulModelOptions, 'log'>): Promise<RulModel> {
+    return Promise.resolve(trainRulModel(units, options));
+  }
+
   close(): Promise<void> {
     return Promise.resolve();
   }
@@ -25,7 +39,7 @@ export class InProcessForecastComputer implements ForecastComputer {
 
 interface WorkerReply {
   id: number;
-  result?: SelectedForecast;
+  result?: SelectedForecast | RulModelJson;
   error?: string;
 }
 
@@ -35,10 +49,7 @@ interface WorkerReply {
  */
 export class WorkerForecastComputer implements ForecastComputer {
   private readonly worker = new Worker(join(__dirname, 'forecast-worker.js'));
-  private readonly pending = new Map<
-    number,
-    { resolve(r: SelectedForecast): void; reject(e: Error): void }
-  >();
+  private readonly pending = new Map<number, { resolve(r: unknown): void; reject(e: Error): void }>();
   private nextId = 1;
 
   constructor() {
@@ -55,10 +66,18 @@ export class WorkerForecastComputer implements ForecastComputer {
   }
 
   compute(history: readonly number[], horizon: number, period: number): Promise<SelectedForecast> {
+    return this.request<SelectedForecast>({ kind: 'forecast', history, horizon, period });
+  }
+
+  async trainRul(units: readonly UnitHistory[], options: Omit<RulModelOptions, 'log'>): Promise<RulModel> {
+    return restoreRulModel(await this.request<RulModelJson>({ kind: 'rul', units, options }));
+  }
+
+  private request<T>(message: Record<string, unknown>): Promise<T> {
     const id = this.nextId++;
-    return new Promise((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
-      this.worker.postMessage({ id, history, horizon, period });
+    return new Promise<T>((resolve, reject) => {
+      this.pending.set(id, { resolve: resolve as (r: unknown) => void, reject });
+      this.worker.postMessage({ id, ...message });
     });
   }
 

@@ -88,7 +88,7 @@ export function anchorFor(
     kind: selected.kind,
     modelHash: digest,
     fallback: selected.fallback,
-    validationMase,
+    validation: { metric: 'MASE', scores: validationMase },
     training: {
       from: series.start,
       to: addSteps(series.start, series.step, series.values.length - 1),
@@ -114,7 +114,6 @@ export async function publishDemandForecasts(
 ): Promise<PublishOutcome> {
   const published: PublishedForecast[] = [];
   const skipped: PublishOutcome['skipped'] = [];
-  const now = options.now ?? (() => new Date());
   let index = 0;
   for (const s of series) {
     index++;
@@ -128,40 +127,54 @@ export async function publishDemandForecasts(
     const started = Date.now();
     const selected = await computer.compute(s.values, options.horizon, seasonPeriod(s.step));
     const { values, anchor, modelCard } = anchorFor(s, selected, options.horizon);
-    let ledgerPosition: { txId: string; blockNumber: string };
-    try {
-      const committed = await ledger.submit<unknown>(options.actor, 'forecast:AnchorForecast', [
-        canonicalJson(anchor),
-      ]);
-      ledgerPosition = { txId: committed.txId, blockNumber: committed.blockNumber.toString() };
-    } catch (err) {
-      // Adapters keep the chaincode's code on the error; a raw chaincode message carries it as its prefix.
-      const code =
-        (err as { code?: unknown }).code ??
-        parseLedgerError(err instanceof Error ? err.message : String(err)).code;
-      if (code !== LedgerErrorCode.AlreadyExists) throw err;
-      const existing = await ledger.evaluate<{ txId: string; valuesHash: string }>(
-        options.actor,
-        'forecast:GetForecastAnchor',
-        [anchor.runId],
-      );
-      if (existing.valuesHash !== anchor.valuesHash) throw err;
-      ledgerPosition = { txId: existing.txId, blockNumber: '' };
-    }
-    const forecast: PublishedForecast = {
-      runId: anchor.runId,
-      values,
-      anchor,
-      modelCard,
-      ledger: ledgerPosition,
-      publishedAt: now().toISOString(),
-    };
-    await store.save(forecast);
+    const forecast = await anchorAndStore({ values, anchor, modelCard }, ledger, store, options);
     published.push(forecast);
     options.log(
       `forecast ${index}/${series.length} ${s.id}: ${selected.kind}${selected.fallback ? ` (fallback from ${selected.fallback.from}: ${selected.fallback.reason})` : ''}, ` +
-        `${s.values.length} days, ${Date.now() - started} ms, anchored in tx ${ledgerPosition.txId}`,
+        `${s.values.length} days, ${Date.now() - started} ms, anchored in tx ${forecast.ledger.txId}`,
     );
   }
   return { published, skipped };
+}
+
+/**
+ * Anchors a run on the ledger (`forecast:AnchorForecast`), then saves it: what the store holds always has its
+ * anchor. A run whose anchor exists already (same data and model, published again after a crash) is saved with
+ * the existing anchor's transaction, provided the ledger holds the same values hash.
+ */
+export async function anchorAndStore(
+  run: Pick<PublishedForecast, 'values' | 'anchor' | 'modelCard' | 'maintenance'>,
+  ledger: ForecastLedgerPort,
+  store: ForecastStore,
+  options: Pick<PublishOptions, 'actor' | 'now'>,
+): Promise<PublishedForecast> {
+  const { anchor } = run;
+  let ledgerPosition: { txId: string; blockNumber: string };
+  try {
+    const committed = await ledger.submit<unknown>(options.actor, 'forecast:AnchorForecast', [
+      canonicalJson(anchor),
+    ]);
+    ledgerPosition = { txId: committed.txId, blockNumber: committed.blockNumber.toString() };
+  } catch (err) {
+    // Adapters keep the chaincode's code on the error; a raw chaincode message carries it as its prefix.
+    const code =
+      (err as { code?: unknown }).code ??
+      parseLedgerError(err instanceof Error ? err.message : String(err)).code;
+    if (code !== LedgerErrorCode.AlreadyExists) throw err;
+    const existing = await ledger.evaluate<{ txId: string; valuesHash: string }>(
+      options.actor,
+      'forecast:GetForecastAnchor',
+      [anchor.runId],
+    );
+    if (existing.valuesHash !== anchor.valuesHash) throw err;
+    ledgerPosition = { txId: existing.txId, blockNumber: '' };
+  }
+  const forecast: PublishedForecast = {
+    runId: anchor.runId,
+    ...run,
+    ledger: ledgerPosition,
+    publishedAt: (options.now ?? (() => new Date()))().toISOString(),
+  };
+  await store.save(forecast);
+  return forecast;
 }

@@ -14,6 +14,10 @@ export interface ForecastingConfig {
   readonly minHistoryDays: number;
   /** Who anchors forecasts on the ledger (an operator or admin identity the gateway holds). */
   readonly actor: ForecastActor;
+  /** Flag a machine predicted to fail within this many hours. */
+  readonly maintenanceThresholdHours: number;
+  /** Run-to-failure histories on the ledger needed before maintenance flags are published. */
+  readonly maintenanceMinFailures: number;
 }
 
 /**
@@ -45,6 +49,8 @@ export function loadForecastingConfig(env: NodeJS.ProcessEnv, defaultOrg: string
     horizonDays: int('PROVENA_FORECAST_HORIZON_DAYS', 14, 1, 365),
     minHistoryDays: int('PROVENA_FORECAST_MIN_HISTORY_DAYS', 56, 14, 100_000),
     actor: { org: env.PROVENA_FORECAST_ORG ?? defaultOrg, role: 'operator' },
+    maintenanceThresholdHours: int('PROVENA_MAINTENANCE_THRESHOLD_HOURS', 24, 1, 10_000),
+    maintenanceMinFailures: int('PROVENA_MAINTENANCE_MIN_FAILURES', 3, 1, 10_000),
   };
   if (config.minHistoryDays < config.horizonDays + 14) {
     problems.push('PROVENA_FORECAST_MIN_HISTORY_DAYS: must be at least the horizon plus two weeks');

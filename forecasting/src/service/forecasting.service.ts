@@ -7,7 +7,7 @@ import {
 } from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { CronJob } from 'cron';
-import { DemandHistoryListener } from './demand-history.listener';
+import { LedgerHistoryListener } from './ledger-history.listener';
 import {
   InProcessForecastComputer,
   WorkerForecastComputer,
@@ -15,6 +15,25 @@ import {
 } from './forecast-computer';
 import { FORECAST_LEDGER, type ForecastLedgerPort } from './forecast-ledger.port';
 import { publishDemandForecasts, type PublishOutcome } from './forecast-publisher';
+import { DEFAULT_RUN_SPLIT, EQUIPMENT_CHANNELS } from './equipment-runs';
+import { publishMaintenanceFlags, type MaintenanceOutcome } from './maintenance-publisher';
+import { networkSpec, type RulCandidate } from '../maintenance/rul-model';
+
+/**
+ * Remaining-useful-life candidates for machines on the ledger, where a cycle is an hour: ridge and one network on
+ * a day's window. Fewer than C-MAPSS's six: the fleet has tens of failures, not a hundred, and training runs on
+ * the gateway's machine.
+ */
+const FLEET_RUL_CANDIDATES: readonly RulCandidate[] = [
+  { name: 'ridge W=24', features: { window: 24 }, members: [{ kind: 'ridge', lambda: 1 }] },
+  { name: 'neural-network W=24', features: { window: 24 }, members: [networkSpec(1)] },
+];
+
+/** What one forecast run published. */
+export interface ForecastRunOutcome {
+  readonly demand: PublishOutcome;
+  readonly maintenance: MaintenanceOutcome;
+}
 import { ForecastStore } from './forecast-store';
 import type { ForecastingConfig } from './forecasting-config';
 
@@ -28,9 +47,9 @@ export const FORECASTING_CONFIG = Symbol('ForecastingConfig');
 @Injectable()
 export class ForecastingService implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('Forecasting');
-  private listener: DemandHistoryListener | undefined;
+  private listener: LedgerHistoryListener | undefined;
   private following: Promise<void> | undefined;
-  private running: Promise<PublishOutcome> | undefined;
+  private running: Promise<ForecastRunOutcome> | undefined;
   private readonly computer: ForecastComputer;
   readonly store: ForecastStore;
   /** The block each series' last published run was trained up to: the update cron skips unchanged series. */
@@ -49,7 +68,7 @@ export class ForecastingService implements OnApplicationBootstrap, OnApplication
   }
 
   async onApplicationBootstrap(): Promise<void> {
-    this.listener = await DemandHistoryListener.open(this.ledger, this.config.directory, (m) =>
+    this.listener = await LedgerHistoryListener.open(this.ledger, this.config.directory, (m) =>
       this.logger.warn(m),
     );
     this.following = this.listener.run();
@@ -70,14 +89,14 @@ export class ForecastingService implements OnApplicationBootstrap, OnApplication
    * Publishes forecasts now (the crons call this); a call while a run is under way joins that run.
    * @param onlyChanged only series with orders in blocks after their last published run.
    */
-  publish(onlyChanged = false): Promise<PublishOutcome> {
+  publish(onlyChanged = false): Promise<ForecastRunOutcome> {
     this.running ??= this.runOnce(onlyChanged).finally(() => {
       this.running = undefined;
     });
     return this.running;
   }
 
-  private async runOnce(onlyChanged: boolean): Promise<PublishOutcome> {
+  private async runOnce(onlyChanged: boolean): Promise<ForecastRunOutcome> {
     const all = this.listener?.history.toSeries() ?? [];
     const series = onlyChanged ? all.filter((s) => this.trainedUpTo.get(s.id) !== s.toBlock) : all;
     this.logger.log(
@@ -92,11 +111,42 @@ export class ForecastingService implements OnApplicationBootstrap, OnApplication
       });
       for (const s of series) this.trainedUpTo.set(s.id, s.toBlock);
       for (const skip of outcome.skipped) this.logger.log(`not forecast: ${skip.seriesId}: ${skip.reason}`);
-      return outcome;
+      const maintenance = await this.assessMachines();
+      return { demand: outcome, maintenance };
     } catch (err) {
       this.logger.error(`forecast run failed: ${err instanceof Error ? err.message : String(err)}`);
       throw err;
     }
+  }
+
+  private async assessMachines(): Promise<MaintenanceOutcome> {
+    const telemetry = this.listener!.telemetry;
+    await telemetry.fetchNew(this.ledger, this.config.actor, Date.now() + 86_400_000);
+    const machines = telemetry.machines(Date.now());
+    if (machines.length === 0) return { published: [], skipped: 'no machine telemetry on the ledger' };
+    const outcome = await publishMaintenanceFlags(
+      machines,
+      (units) =>
+        this.computer.trainRul(units, {
+          channels: EQUIPMENT_CHANNELS,
+          capCycles: 96,
+          candidates: FLEET_RUL_CANDIDATES,
+          folds: 3,
+          cutsPerUnit: 3,
+          minCutCycles: 12,
+        }),
+      this.ledger,
+      this.store,
+      {
+        thresholdHours: this.config.maintenanceThresholdHours,
+        minFailures: this.config.maintenanceMinFailures,
+        split: DEFAULT_RUN_SPLIT,
+        actor: this.config.actor,
+        log: (m) => this.logger.log(m),
+      },
+    );
+    if (outcome.skipped) this.logger.log(`no maintenance flags: ${outcome.skipped}`);
+    return outcome;
   }
 
   /** Waits until the replayed history holds every event up to `blockNumber` (tests and the demo use it). */
@@ -110,6 +160,10 @@ export class ForecastingService implements OnApplicationBootstrap, OnApplication
 
   get history() {
     return this.listener?.history;
+  }
+
+  get telemetry() {
+    return this.listener?.telemetry;
   }
 
   async onApplicationShutdown(): Promise<void> {

@@ -1,4 +1,5 @@
 import type { ForecastAnchorInput, ForecastValues } from '@provena/wire';
+import type { MaintenanceAssessment } from '../maintenance/maintenance-flag';
 
 /**
  * What a model card says about the model behind a forecast: what it is, what it was trained on, and how it did
@@ -9,8 +10,11 @@ export interface ModelCard {
   readonly modelHash: string;
   /** Set when the validated choice was refused and a baseline published instead. */
   readonly fallback: { readonly from: string; readonly reason: string } | null;
-  /** Mean validation MASE per candidate, baselines included (null where a candidate failed). */
-  readonly validationMase: Record<string, number | null>;
+  /**
+   * How each candidate did in validation, baselines included (null where a candidate failed): mean MASE over
+   * rolling origins for demand, cross-validated RMSE in cycles for remaining useful life. Lower is better.
+   */
+  readonly validation: { readonly metric: 'MASE' | 'RMSE'; readonly scores: Record<string, number | null> };
   readonly training: {
     readonly from: string;
     readonly to: string;
@@ -27,5 +31,7 @@ export interface PublishedForecast {
   readonly anchor: ForecastAnchorInput;
   readonly modelCard: ModelCard;
   readonly ledger: { readonly txId: string; readonly blockNumber: string };
+  /** For a maintenance run: the flag and the evidence behind it. */
+  readonly maintenance?: MaintenanceAssessment;
   readonly publishedAt: string;
 }

@@ -6,7 +6,12 @@ import { ApiKeyProtected } from '../api-docs.decorators';
 import { CurrentPrincipal } from '../auth/current-principal.decorator';
 import type { Principal } from '../auth/principal';
 import { IdParam } from '../validation/request.decorators';
-import { ForecastsService, type ForecastSummary, type ForecastWithVerification } from './forecasts.service';
+import {
+  ForecastsService,
+  type ForecastSummary,
+  type ForecastWithVerification,
+  type MaintenanceFlagView,
+} from './forecasts.service';
 
 /**
  * Demand forecasts with prediction intervals and model cards. Every role reads them, auditors included: the
@@ -46,5 +51,23 @@ export class ForecastsController {
     @IdParam('runId') runId: string,
   ): Promise<ForecastWithVerification> {
     return this.forecasts.get(principal, runId);
+  }
+}
+
+/** Maintenance flags: which machine needs service within the threshold, and the evidence. Every role reads them. */
+@ApiTags('forecasts')
+@ApiKeyProtected()
+@Controller('maintenance-flags')
+export class MaintenanceFlagsController {
+  constructor(private readonly forecasts: ForecastsService) {}
+
+  @Get()
+  @ApiOperation({
+    summary:
+      'The newest maintenance assessment of every machine (flagged first): predicted hours left, interval, ' +
+      'confidence, recent trend; each an anchored forecast run',
+  })
+  latest(): Promise<MaintenanceFlagView[]> {
+    return this.forecasts.maintenanceFlags();
   }
 }

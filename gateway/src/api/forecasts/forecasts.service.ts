@@ -15,11 +15,27 @@ import { actorOf, type Principal } from '../auth/principal';
 export interface ForecastSummary {
   runId: string;
   seriesId: string;
+  purpose: 'demand' | 'maintenance';
   modelKind: string;
   origin: string;
   horizon: number;
   publishedAt: string;
   anchorTxId: string;
+}
+
+/** A machine's maintenance flag as the API lists it; the run behind it is at `/forecasts/{runId}`. */
+export interface MaintenanceFlagView {
+  deviceId: string;
+  flag: boolean;
+  predictedHoursLeft: number;
+  interval: readonly [number, number];
+  thresholdHours: number;
+  confidence: number;
+  evidence: NonNullable<PublishedForecast['maintenance']>['evidence'];
+  modelKind: string;
+  runId: string;
+  anchorTxId: string;
+  publishedAt: string;
 }
 
 /** What the ledger holds for a forecast run, as `forecast:GetForecastAnchor` returns it. */
@@ -58,6 +74,26 @@ export class ForecastsService {
 
   async latest(): Promise<ForecastSummary[]> {
     return (await this.store.latest()).map(summary);
+  }
+
+  /** The newest maintenance assessment of every machine, flagged ones first. */
+  async maintenanceFlags(): Promise<MaintenanceFlagView[]> {
+    return (await this.store.latest())
+      .filter((f) => f.anchor.purpose === 'maintenance' && f.maintenance)
+      .map((f) => ({
+        deviceId: f.maintenance!.unitId,
+        flag: f.maintenance!.flag,
+        predictedHoursLeft: f.maintenance!.predictedCyclesLeft,
+        interval: f.maintenance!.interval,
+        thresholdHours: f.maintenance!.thresholdCycles,
+        confidence: f.maintenance!.confidence,
+        evidence: f.maintenance!.evidence,
+        modelKind: f.modelCard.kind,
+        runId: f.runId,
+        anchorTxId: f.ledger.txId,
+        publishedAt: f.publishedAt,
+      }))
+      .sort((a, b) => Number(b.flag) - Number(a.flag) || a.predictedHoursLeft - b.predictedHoursLeft);
   }
 
   async runsOf(seriesId: string): Promise<ForecastSummary[]> {
@@ -102,6 +138,7 @@ function summary(f: PublishedForecast): ForecastSummary {
   return {
     runId: f.runId,
     seriesId: f.values.seriesId,
+    purpose: f.anchor.purpose,
     modelKind: f.modelCard.kind,
     origin: f.values.origin,
     horizon: f.anchor.horizon,

@@ -1,28 +1,37 @@
 import { join } from 'node:path';
 import { readJsonIfExists, writeJsonAtomic } from './atomic-file';
+import { LedgerEvent, type ReadingsRecordedPayload } from '@provena/wire';
 import { DemandHistory, type DemandHistoryJson } from './demand-history';
+import { EquipmentTelemetry, type EquipmentTelemetryJson } from './equipment-telemetry';
 import type { ForecastEventStream, ForecastLedgerPort } from './forecast-ledger.port';
 
 interface SavedState {
   position: { blockNumber: string; transactionId: string } | null;
   demand: DemandHistoryJson;
+  telemetry?: EquipmentTelemetryJson;
 }
 
+/** How long changes may wait before they are saved: ingest raises an event per batch, many per second. */
+const SAVE_DELAY_MS = 1000;
+
 /**
- * Keeps {@link DemandHistory} current from the ledger's chaincode events. Position and history are saved together
- * in one file, so a restart resumes exactly after the last event the history holds: no gap, and the shipment ids
- * it keeps stop a replayed event from counting twice.
+ * Keeps the ledger history the forecasts learn from current: {@link DemandHistory} from `ShipmentCreated`, and
+ * which machines have new telemetry from `ReadingsRecorded`. Position and history are saved together in one file,
+ * so a restart resumes after the last event the saved history holds. Saves are delayed by up to a second; events
+ * replayed after a crash change nothing twice (shipments are counted by id, telemetry notes are idempotent).
  */
-export class DemandHistoryListener {
+export class LedgerHistoryListener {
   private stream: ForecastEventStream | undefined;
   private stopped = false;
   private dirty = false;
   private saving: Promise<void> = Promise.resolve();
+  private saveTimer: NodeJS.Timeout | undefined;
 
   private constructor(
     private readonly ledger: ForecastLedgerPort,
     private readonly statePath: string,
     readonly history: DemandHistory,
+    readonly telemetry: EquipmentTelemetry,
     private position: SavedState['position'],
     private readonly log: (message: string) => void,
   ) {}
@@ -31,13 +40,14 @@ export class DemandHistoryListener {
     ledger: ForecastLedgerPort,
     directory: string,
     log: (message: string) => void,
-  ): Promise<DemandHistoryListener> {
-    const statePath = join(directory, 'demand-history.json');
+  ): Promise<LedgerHistoryListener> {
+    const statePath = join(directory, 'ledger-history.json');
     const saved = await readJsonIfExists<SavedState>(statePath);
-    return new DemandHistoryListener(
+    return new LedgerHistoryListener(
       ledger,
       statePath,
       new DemandHistory(saved?.demand),
+      new EquipmentTelemetry(saved?.telemetry),
       saved?.position ?? null,
       log,
     );
@@ -54,8 +64,15 @@ export class DemandHistoryListener {
         });
         for await (const event of this.stream) {
           if (this.history.apply(event)) this.dirty = true;
+          if (event.name === LedgerEvent.ReadingsRecorded) {
+            const devices = new Set(
+              ((event.payload as ReadingsRecordedPayload).readings ?? []).map((r) => r.deviceId),
+            );
+            for (const deviceId of devices) this.telemetry.noteReadings(deviceId, event.blockNumber);
+            if (devices.size > 0) this.dirty = true;
+          }
           this.position = { blockNumber: event.blockNumber.toString(), transactionId: event.txId };
-          if (this.dirty) await this.save();
+          if (this.dirty) this.saveSoon();
         }
       } catch (err) {
         if (this.stopped) break;
@@ -67,9 +84,20 @@ export class DemandHistoryListener {
     }
   }
 
+  private saveSoon(): void {
+    this.saveTimer ??= setTimeout(() => {
+      this.saveTimer = undefined;
+      void this.save().catch((err: unknown) => this.log(`cannot save ledger history: ${String(err)}`));
+    }, SAVE_DELAY_MS);
+  }
+
   /** Saves position and history; events that changed nothing are saved with the next change or at stop. */
   save(): Promise<void> {
-    const state: SavedState = { position: this.position, demand: this.history.toJSON() };
+    const state: SavedState = {
+      position: this.position,
+      demand: this.history.toJSON(),
+      telemetry: this.telemetry.toJSON(),
+    };
     this.dirty = false;
     this.saving = this.saving.then(() => writeJsonAtomic(this.statePath, state));
     return this.saving;
@@ -77,6 +105,7 @@ export class DemandHistoryListener {
 
   async stop(): Promise<void> {
     this.stopped = true;
+    clearTimeout(this.saveTimer);
     this.stream?.close();
     await this.save();
   }
