@@ -155,6 +155,14 @@ describe('demand history on the ledger → anchored forecasts → auditors check
     const { demand: again } = await service.publish();
     expect(again.published.map((f) => f.runId).sort()).toEqual(outcome.published.map((f) => f.runId).sort());
 
+    const runs = await api
+      .get(`/forecasts/series/${encodeURIComponent(seriesIds[0]!)}`)
+      .set('authorization', `Bearer ${auditor}`)
+      .expect(200);
+    expect((runs.body as { runId: string }[]).map((r) => r.runId)).toEqual([
+      outcome.published.find((f) => f.values.seriesId === seriesIds[0])!.runId,
+    ]);
+    await api.get('/forecasts/series/%20bad').set('authorization', `Bearer ${auditor}`).expect(400);
     await api.get('/forecasts').expect(401);
     await api.get('/forecasts/fc-0000').set('authorization', `Bearer ${auditor}`).expect(404);
   });

@@ -589,6 +589,10 @@ describe('REST API over the in-memory ledger', () => {
           'POST /shipments/{shipmentId}/deliver',
           'GET /shipments/{shipmentId}/readings',
           'GET /shipments/{shipmentId}/provenance',
+          'GET /forecasts',
+          'GET /forecasts/series/{seriesId}',
+          'GET /forecasts/{runId}',
+          'GET /maintenance-flags',
         ].sort(),
       );
       expect(res.body.components.securitySchemes['api-key']).toMatchObject({
