@@ -78,7 +78,7 @@ async function main(): Promise<void> {
     mqtt: {
       url: broker.url,
       clientId: 'gateway-bench',
-      shareGroup: 'provena-gateway',
+      shareGroup: null,
       sessionExpirySeconds: 3600,
       keepaliveSeconds: 30,
     },

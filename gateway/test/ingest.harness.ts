@@ -31,7 +31,7 @@ export function testGatewayConfig(options: {
     mqtt: {
       url: options.brokerUrl,
       clientId: options.clientId,
-      shareGroup: 'provena-gateway',
+      shareGroup: null,
       sessionExpirySeconds: 3600,
       keepaliveSeconds: 30,
     },

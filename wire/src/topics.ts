@@ -8,7 +8,13 @@ export const Topics = {
   readings: (deviceId: string): string => `${PREFIX}/${deviceId}/readings`,
   /** Where the gateway tells a device why a reading was refused. */
   rejections: (deviceId: string): string => `${PREFIX}/${deviceId}/rejections`,
-  /** The gateway replicas' shared subscription: the broker splits readings across them. */
+  /** Every device's readings: the gateway's subscription when it runs alone (see `sharedReadings`). */
+  allReadings: (): string => `${PREFIX}/+/readings`,
+  /**
+   * The gateway replicas' shared subscription: the broker splits readings across them. Mosquitto 2.0 does not keep
+   * shared subscriptions in its persistent store, so after a broker restart readings published before the gateway
+   * subscribes again reach no one (devices get "no matching subscribers", which MQTT counts as delivered).
+   */
   sharedReadings: (group = 'provena-gateway'): string => `$share/${group}/${PREFIX}/+/readings`,
 } as const;
 

@@ -22,7 +22,11 @@ export interface GatewayConfig {
     readonly clientId: string;
     readonly username?: string;
     readonly password?: string;
-    readonly shareGroup: string;
+    /**
+     * Subscribe through `$share/<group>/...` so replicas split the load; null (the default) subscribes plainly,
+     * which Mosquitto restores after a restart from its store, so no reading published meanwhile is lost.
+     */
+    readonly shareGroup: string | null;
     readonly sessionExpirySeconds: number;
     readonly keepaliveSeconds: number;
   };
@@ -83,7 +87,7 @@ const envSchema = z.object({
   PROVENA_MQTT_CLIENT_ID: id.optional(),
   PROVENA_MQTT_USERNAME: text.optional(),
   PROVENA_MQTT_PASSWORD: text.optional(),
-  PROVENA_MQTT_SHARE_GROUP: id.default('provena-gateway'),
+  PROVENA_MQTT_SHARE_GROUP: id.optional(),
   PROVENA_MQTT_SESSION_EXPIRY_S: int(60, 4_294_967_295, 7 * 24 * 3600),
   PROVENA_MQTT_KEEPALIVE_S: int(5, 3600, 30),
   PROVENA_INGEST_ORG: id,
@@ -174,7 +178,7 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv): GatewayConfig {
       clientId: e.PROVENA_MQTT_CLIENT_ID ?? `provena-gateway-${hostname().replace(/[^A-Za-z0-9._:-]/g, '-')}`,
       ...(e.PROVENA_MQTT_USERNAME !== undefined && { username: e.PROVENA_MQTT_USERNAME }),
       ...(e.PROVENA_MQTT_PASSWORD !== undefined && { password: e.PROVENA_MQTT_PASSWORD }),
-      shareGroup: e.PROVENA_MQTT_SHARE_GROUP,
+      shareGroup: e.PROVENA_MQTT_SHARE_GROUP ?? null,
       sessionExpirySeconds: e.PROVENA_MQTT_SESSION_EXPIRY_S,
       keepaliveSeconds: e.PROVENA_MQTT_KEEPALIVE_S,
     },

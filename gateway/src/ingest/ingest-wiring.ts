@@ -60,7 +60,7 @@ export function wireIngest(options: IngestWiringOptions): { session: MqttSession
     clientId: mqtt.clientId,
     ...(mqtt.username !== undefined && { username: mqtt.username }),
     ...(mqtt.password !== undefined && { password: mqtt.password }),
-    subscription: Topics.sharedReadings(mqtt.shareGroup),
+    subscription: mqtt.shareGroup === null ? Topics.allReadings() : Topics.sharedReadings(mqtt.shareGroup),
     sessionExpirySeconds: mqtt.sessionExpirySeconds,
     receiveMaximum: ingest.maxInFlight,
     keepaliveSeconds: mqtt.keepaliveSeconds,
