@@ -31,6 +31,7 @@ import {
 } from '@provena/wire';
 import { loadDeviceIds, newLoadSampler } from '@provena/iot-simulator';
 import { startTestBroker, type TestBroker } from '../test/support/mosquitto.harness';
+import { median, timeOps } from '../wire/src/tools/micro-bench';
 
 // Compiled to bench/bench-dist/bench/.
 const ROOT = resolve(__dirname, '../../..');
@@ -77,13 +78,6 @@ function readConfig(env: NodeJS.ProcessEnv): BenchConfig {
   return config;
 }
 
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  if (sorted.length === 0) return NaN;
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-}
-
 function quantile(sorted: ArrayLike<number>, q: number): number {
   return sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
 }
@@ -125,34 +119,15 @@ interface AnchorCase {
   coresUsed: number;
 }
 
-// Runs `op` in a tight loop on the main thread for about `seconds`, `rounds` times, after a warm-up round that
-// lets V8 optimise the loop.
 function measure(name: string, what: string, op: () => unknown, seconds: number, rounds: number): AnchorCase {
-  const timeRound = (budgetNs: bigint): number => {
-    let ops = 0;
-    const start = process.hrtime.bigint();
-    let elapsed = 0n;
-    while (elapsed < budgetNs) {
-      for (let i = 0; i < 64; i++) op();
-      ops += 64;
-      elapsed = process.hrtime.bigint() - start;
-    }
-    return Number(elapsed) / 1000 / ops;
-  };
-  const budget = BigInt(Math.round(seconds * 1e9));
-  timeRound(budget / 2n);
-  const cpu0 = process.cpuUsage();
-  const wall0 = performance.now();
-  const perRound = Array.from({ length: rounds }, () => timeRound(budget));
-  const cpu = process.cpuUsage(cpu0);
-  const micros = median(perRound);
+  const timing = timeOps(op, seconds, rounds);
   return {
     name,
     what,
-    microsPerOp: round(micros, 2),
-    opsPerSecond: Math.round(1e6 / micros),
-    rounds: perRound.map((m) => round(m, 2)),
-    coresUsed: round((cpu.user + cpu.system) / 1000 / (performance.now() - wall0), 2),
+    microsPerOp: round(timing.microsPerOp, 2),
+    opsPerSecond: Math.round(1e6 / timing.microsPerOp),
+    rounds: timing.rounds.map((m) => round(m, 2)),
+    coresUsed: round(timing.coresUsed, 2),
   };
 }
 

@@ -1,3 +1,4 @@
+import { mean } from '../evaluation/metrics';
 import type { Forecaster, ModelFit } from './forecaster';
 import { nelderMead, squash } from './nelder-mead';
 import type { SeasonalMode } from './seasonality';
@@ -59,10 +60,6 @@ function run(y: readonly number[], period: number, variant: Variant, p: Smoothin
     }
   }
   return { sse, level, trend, season };
-}
-
-function mean(values: readonly number[]): number {
-  return values.reduce((a, b) => a + b, 0) / values.length;
 }
 
 /** Unconstrained optimiser coordinates → smoothing parameters within the usual admissible region. */

@@ -36,13 +36,13 @@ function finiteOrNull(record: Record<string, number>): Record<string, number | n
 }
 
 /** A run id the same inputs always give: re-publishing after a crash finds its own anchor instead of a twin. */
-export function forecastRunId(values: ForecastValues, modelDigest: string): string {
+export function forecastRunId(values: ForecastValues, valuesDigest: string, modelDigest: string): string {
   const digest = createHash('sha256')
     .update(
       canonicalJson({
         seriesId: values.seriesId,
         origin: values.origin,
-        values: forecastValuesHash(values),
+        values: valuesDigest,
         model: modelDigest,
       }),
     )
@@ -72,12 +72,13 @@ export function anchorFor(
   for (const [kind, score] of Object.entries(validationMase)) {
     if (score !== null) metrics[`mase.${kind.replace(/[^A-Za-z0-9_.-]/g, '_')}`.slice(0, 64)] = score;
   }
+  const valuesHash = forecastValuesHash(values);
   const anchor: ForecastAnchorInput = {
-    runId: forecastRunId(values, digest),
+    runId: forecastRunId(values, valuesHash, digest),
     seriesId: series.id,
     purpose: 'demand',
     horizon,
-    valuesHash: forecastValuesHash(values),
+    valuesHash,
     modelKind: selected.kind,
     modelHash: digest,
     trainingBlocks: { from: series.fromBlock, to: series.toBlock },

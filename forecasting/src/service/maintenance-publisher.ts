@@ -97,12 +97,13 @@ export async function publishMaintenanceFlags(
       upper: [assessment.interval[1]],
       level: json.config.intervalCoverage,
     };
+    const valuesHash = forecastValuesHash(values);
     const anchor: ForecastAnchorInput = {
-      runId: forecastRunId(values, digest),
+      runId: forecastRunId(values, valuesHash, digest),
       seriesId: values.seriesId,
       purpose: 'maintenance',
       horizon: 1,
-      valuesHash: forecastValuesHash(values),
+      valuesHash,
       modelKind,
       modelHash: digest,
       trainingBlocks: blocks,

@@ -1,7 +1,7 @@
 // First: silences fabric-contract-api's start-up logging before the contracts load.
 import '@provena/chaincode/src/testing/quiet-fabric-logs';
 import type { Contract } from 'fabric-contract-api';
-import { DeviceContract, ForecastContract, ReadingContract, ShipmentContract } from '@provena/chaincode';
+import { contracts } from '@provena/chaincode';
 import { InMemoryLedger } from '@provena/chaincode/src/testing/in-memory-context';
 import { GatewayError, GatewayErrorCode, fromChaincodeMessage } from '../errors/gateway-error';
 import type {
@@ -20,12 +20,10 @@ import type {
  */
 export class InMemoryLedgerAdapter implements LedgerPort {
   readonly ledger = new InMemoryLedger();
-  readonly #contracts: Record<string, Contract> = {
-    device: new DeviceContract(),
-    shipment: new ShipmentContract(),
-    reading: new ReadingContract(),
-    forecast: new ForecastContract(),
-  };
+  // The list fabric-chaincode-node itself loads, so a contract added to the chaincode is here without a copy.
+  readonly #contracts: Record<string, Contract> = Object.fromEntries(
+    contracts.map((Class) => new Class()).map((contract) => [contract.getName(), contract]),
+  );
   #block = 0n;
   readonly #blockOfTx = new Map<string, bigint>();
   /** Set to make every call fail as an unreachable ledger does. */

@@ -18,6 +18,7 @@ import {
   verifyReadingSignature,
   type Reading,
 } from '../index';
+import { timeOps } from './micro-bench';
 
 interface CaseResult {
   name: string;
@@ -35,35 +36,14 @@ function option(name: string, fallback: number): number {
   return value;
 }
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-}
-
-// Runs `op` in a tight loop for about `seconds`, `rounds` times, after a warm-up round that lets V8 optimise it.
 function measure(name: string, what: string, op: () => unknown, seconds: number, rounds: number): CaseResult {
-  const timeRound = (budgetNs: bigint): number => {
-    let ops = 0;
-    const start = process.hrtime.bigint();
-    let elapsed = 0n;
-    while (elapsed < budgetNs) {
-      for (let i = 0; i < 64; i++) op();
-      ops += 64;
-      elapsed = process.hrtime.bigint() - start;
-    }
-    return Number(elapsed) / 1000 / ops;
-  };
-  const budget = BigInt(Math.round(seconds * 1e9));
-  timeRound(budget / 2n);
-  const perRound = Array.from({ length: rounds }, () => timeRound(budget));
-  const micros = median(perRound);
+  const timing = timeOps(op, seconds, rounds);
   return {
     name,
     what,
-    microsPerOp: micros,
-    opsPerSecond: 1e6 / micros,
-    rounds: perRound.map((m) => Math.round(m * 100) / 100),
+    microsPerOp: timing.microsPerOp,
+    opsPerSecond: 1e6 / timing.microsPerOp,
+    rounds: timing.rounds.map((m) => Math.round(m * 100) / 100),
   };
 }
 
