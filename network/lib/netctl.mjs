@@ -1,0 +1,164 @@
+#!/usr/bin/env node
+// network.sh's helper for what bash does badly: YAML, JSON, hashing, HTTP health checks and /proc look-ups.
+//   render            writes cryptogen's and configtxgen's input and every node's configuration; prints the node table
+//   nodes             prints the node table (TSV: kind name port adminPort opsPort org)
+//   ccaas-files DIR   writes one organisation's chaincode package files (connection.json, metadata.json) into DIR
+//   connection FILE   writes the gateway's connection file
+//   chaincode-version prints the version of the built chaincode (a hash of the files it runs)
+//   port-owner PORT   prints which process listens on PORT ("pid 123: /usr/bin/x --y"), or nothing
+//   wait-http URL MS  waits until URL answers 200; exit 1 after MS milliseconds
+// Settings come from the environment network.sh exports (NET_STATE, NET_BASE_PORT, NET_ORDERERS, ...).
+
+import { existsSync, readdirSync, readFileSync, readlinkSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  chaincodeConnection,
+  chaincodeVersion,
+  configtx,
+  connectionFile,
+  coreYaml,
+  cryptoConfig,
+  nodesOf,
+  ordererYaml,
+  readYaml,
+  writeYaml,
+} from './topology.mjs';
+
+const env = (name) => {
+  const value = process.env[name];
+  if (value === undefined || value === '') throw new Error(`${name} is not set`);
+  return value;
+};
+const state = () => env('NET_STATE');
+const nodes = () => nodesOf(Number(env('NET_BASE_PORT')), Number(env('NET_ORDERERS')));
+
+function table(n) {
+  const rows = [
+    ...n.orderers.map((o) => ['orderer', o.name, o.port, o.adminPort, o.opsPort, 'OrdererMSP']),
+    ...n.peers.map((p) => ['peer', p.name, p.port, p.chaincodeListenPort, p.opsPort, p.org.mspId]),
+    ...n.chaincodeServers.map((c) => ['chaincode', c.name, c.port, '-', '-', c.org.mspId]),
+  ];
+  return rows.map((r) => r.join('\t')).join('\n') + '\n';
+}
+
+function render() {
+  const s = state();
+  const n = nodes();
+  const config = env('FABRIC_CONFIG');
+  writeYaml(join(s, 'config', 'crypto-config.yaml'), cryptoConfig());
+  writeYaml(join(s, 'config', 'configtx.yaml'), configtx(s, n, env('NET_BATCH_TIMEOUT')));
+  const core = readYaml(join(config, 'core.yaml'));
+  const orderer = readYaml(join(config, 'orderer.yaml'));
+  for (const p of n.peers) {
+    writeYaml(join(s, 'nodes', p.name, 'core.yaml'), coreYaml(core, s, p, env('FABRIC_CCAAS_BUILDER')));
+  }
+  for (const o of n.orderers) writeYaml(join(s, 'nodes', o.name, 'orderer.yaml'), ordererYaml(orderer, s, o));
+  process.stdout.write(table(n));
+}
+
+function ccaasFiles(dir, orgName, label) {
+  const server = nodes().chaincodeServers.find((c) => c.org.name === orgName);
+  if (!server) throw new Error(`no organisation ${orgName}`);
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'connection.json'), JSON.stringify(chaincodeConnection(state(), server), null, 2));
+  writeFileSync(join(dir, 'metadata.json'), JSON.stringify({ type: 'ccaas', label }));
+}
+
+function listFiles(dir) {
+  return readdirSync(dir, { recursive: true })
+    .map((f) => join(dir, String(f)))
+    .filter((f) => statSync(f).isFile() && !f.endsWith('.tsbuildinfo') && !f.endsWith('.map'));
+}
+
+function version(repo) {
+  const files = [
+    ...listFiles(join(repo, 'chaincode', 'dist')),
+    ...listFiles(join(repo, 'wire', 'dist')),
+    join(repo, 'chaincode', 'package.json'),
+  ];
+  process.stdout.write(`${chaincodeVersion(files)}\n`);
+}
+
+/** The listening socket's inode from /proc/net/tcp{,6}, then the process holding it from /proc/<pid>/fd. */
+function portOwner(port) {
+  const hex = Number(port).toString(16).toUpperCase().padStart(4, '0');
+  const inodes = new Set();
+  for (const table of ['/proc/net/tcp', '/proc/net/tcp6']) {
+    if (!existsSync(table)) continue;
+    for (const line of readFileSync(table, 'utf8').split('\n').slice(1)) {
+      const cols = line.trim().split(/\s+/);
+      // local_address is ADDR:PORT; state 0A is LISTEN.
+      if (cols.length > 9 && cols[1]?.endsWith(`:${hex}`) && cols[3] === '0A') inodes.add(cols[9]);
+    }
+  }
+  if (inodes.size === 0) return;
+  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    let fds;
+    try {
+      fds = readdirSync(`/proc/${pid}/fd`);
+    } catch {
+      continue;
+    }
+    for (const fd of fds) {
+      let link;
+      try {
+        link = readlinkSync(`/proc/${pid}/fd/${fd}`);
+      } catch {
+        continue;
+      }
+      const m = /^socket:\[(\d+)\]$/.exec(link);
+      if (m && inodes.has(m[1])) {
+        const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean).join(' ');
+        process.stdout.write(`pid ${pid}: ${cmd}\n`);
+        return;
+      }
+    }
+  }
+  process.stdout.write('a process this user cannot see\n');
+}
+
+async function waitHttp(url, ms) {
+  const deadline = Date.now() + Number(ms);
+  for (;;) {
+    try {
+      const res = await fetch(url, { signal: AbortSignal.timeout(2000) });
+      if (res.ok) return;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) process.exit(1);
+    await new Promise((r) => setTimeout(r, 150));
+  }
+}
+
+const [command, ...args] = process.argv.slice(2);
+try {
+  switch (command) {
+    case 'render':
+      render();
+      break;
+    case 'nodes':
+      process.stdout.write(table(nodes()));
+      break;
+    case 'ccaas-files':
+      ccaasFiles(args[0], args[1], args[2]);
+      break;
+    case 'connection':
+      writeFileSync(args[0], JSON.stringify(connectionFile(state(), nodes()), null, 2) + '\n');
+      break;
+    case 'chaincode-version':
+      version(args[0]);
+      break;
+    case 'port-owner':
+      portOwner(args[0]);
+      break;
+    case 'wait-http':
+      await waitHttp(args[0], args[1]);
+      break;
+    default:
+      throw new Error(`unknown command ${command}`);
+  }
+} catch (err) {
+  process.stderr.write(`netctl ${command}: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+}

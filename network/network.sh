@@ -1,0 +1,508 @@
+#!/usr/bin/env bash
+# Provena's native Fabric network: processes, no Docker. One entry point:
+#
+#   network/network.sh up [--orderers 1|3] [--base-port N]   bring up (or resume) the network and deploy the chaincode
+#   network/network.sh deploy                               install/approve/commit the chaincode if its code changed
+#   network/network.sh status                               what runs, on which ports; exit 0 only when all of it runs
+#   network/network.sh down [--wipe]                        stop exactly what up started (by pid); --wipe removes ledgers
+#
+# Topology (network/lib/topology.mjs holds the table): an orderer organisation (Raft, 1 orderer or 3), ProducerMSP and
+# CarrierMSP (members: both endorse every write) and AuditorMSP (reads its own copy of the ledger), one peer each, TLS
+# on every endpoint, the channel `provena` created through the channel participation API, and the chaincode as a
+# service: one chaincode server per organisation, each behind its own package.
+#
+# Settings: PROVENA_NETWORK_DIR (.provena/network), PROVENA_NETWORK_BASE_PORT (7050), PROVENA_NETWORK_ORDERERS (1),
+# PROVENA_NETWORK_BATCH_TIMEOUT (200ms). Once a network exists its folder remembers them.
+#
+# Exit codes: 0 done; 1 failed (the message says what, and what still runs); 2 bad usage or settings; 3 a port in use;
+# 4 Fabric's binaries unavailable (install-fabric.sh's message); 5 the chaincode is not built; 6 status: not all up.
+set -euo pipefail
+trap 'printf "[network] ERROR: %s failed (network.sh line %s)\n" "$BASH_COMMAND" "$LINENO" >&2' ERR
+
+repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+readonly repo
+readonly netctl="$repo/network/lib/netctl.mjs"
+readonly CHANNEL=provena CHAINCODE=provena
+readonly SIGNATURE_POLICY="AND('ProducerMSP.peer','CarrierMSP.peer')"
+
+say() { printf '[network] %s\n' "$*" >&2; }
+die() {
+  local code=$1
+  shift
+  printf '[network] ERROR: %s\n' "$@" >&2
+  exit "$code"
+}
+
+state=$(realpath -m "${PROVENA_NETWORK_DIR:-$repo/.provena/network}")
+readonly state logs="$state/logs" run="$state/run"
+export NET_STATE=$state
+
+usage() { sed -n '2,8p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2; }
+
+# ---------------------------------------------------------------------------------------------------------------
+# Settings: from the command line or the environment for a new network; from its own folder for an existing one.
+load_settings() {
+  local want_orderers=${opt_orderers:-${PROVENA_NETWORK_ORDERERS:-}}
+  local want_base=${opt_base_port:-${PROVENA_NETWORK_BASE_PORT:-}}
+  if [[ -f "$state/network.env" ]]; then
+    # shellcheck source=/dev/null
+    source "$state/network.env"
+    if [[ -n "$want_orderers" && "$want_orderers" != "$NET_ORDERERS" ]] ||
+      [[ -n "$want_base" && "$want_base" != "$NET_BASE_PORT" ]]; then
+      die 2 "the network in $state was created with $NET_ORDERERS orderer(s) on base port $NET_BASE_PORT;" \
+        "to change that, remove it first: network/network.sh down --wipe"
+    fi
+  else
+    NET_ORDERERS=${want_orderers:-1}
+    NET_BASE_PORT=${want_base:-7050}
+    NET_BATCH_TIMEOUT=${PROVENA_NETWORK_BATCH_TIMEOUT:-200ms}
+  fi
+  [[ "$NET_ORDERERS" == 1 || "$NET_ORDERERS" == 3 ]] || die 2 "orderers must be 1 or 3, not '$NET_ORDERERS'"
+  [[ "$NET_BASE_PORT" =~ ^[0-9]+$ ]] && ((NET_BASE_PORT >= 1024 && NET_BASE_PORT <= 65400)) ||
+    die 2 "the base port must be a number from 1024 to 65400, not '$NET_BASE_PORT'"
+  [[ "$NET_BATCH_TIMEOUT" =~ ^[0-9]+(ms|s)$ ]] || die 2 "the batch timeout must look like 200ms or 2s"
+  export NET_ORDERERS NET_BASE_PORT NET_BATCH_TIMEOUT
+}
+
+save_settings() {
+  printf 'NET_ORDERERS=%s\nNET_BASE_PORT=%s\nNET_BATCH_TIMEOUT=%s\n' \
+    "$NET_ORDERERS" "$NET_BASE_PORT" "$NET_BATCH_TIMEOUT" >"$state/network.env"
+}
+
+# The node table: kind name port second-port ops-port msp, one line each (see netctl.mjs).
+declare -A PORT=() PORT2=() OPS=() MSP=() KIND=()
+NODES=()
+read_nodes() {
+  local kind name port port2 ops msp table
+  table=$(node "$netctl" "$@") || die 1 "could not work out the network's configuration (above)"
+  NODES=()
+  while IFS=$'\t' read -r kind name port port2 ops msp; do
+    NODES+=("$name")
+    KIND[$name]=$kind PORT[$name]=$port PORT2[$name]=$port2 OPS[$name]=$ops MSP[$name]=$msp
+  done <<<"$table"
+}
+nodes_of_kind() {
+  local n
+  for n in "${NODES[@]}"; do [[ "${KIND[$n]}" == "$1" ]] && printf '%s\n' "$n"; done
+  return 0
+}
+
+load_fabric() {
+  local out line
+  out=$(bash "$repo/network/install-fabric.sh") || exit 4
+  while IFS= read -r line; do
+    case "$line" in
+      FABRIC_BIN=* | FABRIC_CCAAS_BUILDER=* | FABRIC_CONFIG=* | FABRIC_VERSION=*) export "${line?}" ;;
+    esac
+  done <<<"$out"
+  [[ -n "${FABRIC_BIN:-}" && -n "${FABRIC_CCAAS_BUILDER:-}" && -n "${FABRIC_CONFIG:-}" ]] ||
+    die 4 "install-fabric.sh did not say where Fabric's binaries are"
+}
+
+# ---------------------------------------------------------------------------------------------------------------
+# Processes. Each started process carries PROVENA_NODE=<state>/<name> in its environment, so a pid file is trusted
+# only while that pid is still the process we started (pids are reused).
+pid_of() {
+  local file="$run/$1.pid" pid
+  [[ -f "$file" ]] || return 1
+  pid=$(<"$file")
+  [[ "$pid" =~ ^[0-9]+$ ]] && [[ -r "/proc/$pid/environ" ]] || return 1
+  tr '\0' '\n' 2>/dev/null <"/proc/$pid/environ" | grep -qxF "PROVENA_NODE=$state/$1" || return 1
+  printf '%s\n' "$pid"
+}
+
+# While a process starts, its /proc environ is still its parent's until it execs: trust the pid file alone.
+still_starting() { kill -0 "$(cat "$run/$1.pid" 2>/dev/null || echo 0)" 2>/dev/null; }
+
+check_port_free() {
+  local name=$1 port=$2 owner
+  owner=$(node "$netctl" port-owner "$port")
+  if [[ -n "$owner" ]]; then
+    die 3 "port $port, wanted by $name, is in use by $owner" \
+      "stop that process, or bring the network up on other ports: PROVENA_NETWORK_BASE_PORT=<n> (after down --wipe)"
+  fi
+}
+
+# start_process NAME PORT... -- ENV=VALUE... -- COMMAND...
+start_process() {
+  local name=$1
+  shift
+  local ports=() envs=()
+  while [[ $1 != -- ]]; do ports+=("$1") && shift; done
+  shift
+  while [[ $1 != -- ]]; do envs+=("$1") && shift; done
+  shift
+  local pid
+  if pid=$(pid_of "$name"); then
+    say "$name already running (pid $pid)"
+    return 0
+  fi
+  local p
+  for p in "${ports[@]}"; do check_port_free "$name" "$p"; done
+  mkdir -p "$logs" "$run"
+  printf '\n==== %s started %s\n' "$name" "$(date -u +%FT%TZ)" >>"$logs/$name.log"
+  # setsid: a Ctrl-C in the terminal that ran `up` reaches the caller, which stops the nodes in order.
+  env "${envs[@]}" "PROVENA_NODE=$state/$name" setsid "$@" >>"$logs/$name.log" 2>&1 </dev/null &
+  echo $! >"$run/$name.pid"
+  started_now+=("$name")
+}
+
+stop_process() {
+  local name=$1 pid i
+  pid=$(pid_of "$name") || {
+    rm -f "$run/$name.pid"
+    return 0
+  }
+  kill -TERM "$pid" 2>/dev/null || true
+  for ((i = 0; i < 100; i++)); do
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  if kill -0 "$pid" 2>/dev/null; then
+    say "$name (pid $pid) did not stop within 10 s of SIGTERM: SIGKILL"
+    kill -KILL "$pid" 2>/dev/null || true
+  fi
+  rm -f "$run/$name.pid"
+  say "stopped $name (pid $pid)"
+}
+
+wait_healthy() {
+  local name=$1 url=$2 ms=${3:-60000}
+  if ! node "$netctl" wait-http "$url" "$ms"; then
+    still_starting "$name" || die 1 "$name exited while starting; the end of its log ($logs/$name.log):" \
+      "$(tail -n 15 "$logs/$name.log")"
+    die 1 "$name did not answer $url within $((ms / 1000)) s; its log: $logs/$name.log"
+  fi
+}
+
+wait_listening() {
+  local name=$1 port=$2 i
+  for ((i = 0; i < 300; i++)); do
+    if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then return 0; fi
+    still_starting "$name" || die 1 "$name exited while starting; the end of its log ($logs/$name.log):" \
+      "$(tail -n 15 "$logs/$name.log")"
+    sleep 0.1
+  done
+  die 1 "$name does not listen on 127.0.0.1:$port after 30 s; its log: $logs/$name.log"
+}
+
+# ---------------------------------------------------------------------------------------------------------------
+# Fabric CLI as an organisation's admin.
+org_dir() { printf '%s/crypto/peerOrganizations/%s.provena.local' "$state" "$1"; }
+orderer_tlsca() { printf '%s/crypto/ordererOrganizations/orderer.provena.local/tlsca/tlsca.orderer.provena.local-cert.pem' "$state"; }
+peer_tlsca() { printf '%s/tlsca/tlsca.%s.provena.local-cert.pem' "$(org_dir "$1")" "$1"; }
+first_orderer() { printf '127.0.0.1:%s' "${PORT[orderer1]}"; }
+
+as_admin() {
+  local org=$1
+  shift
+  FABRIC_CFG_PATH="$state/nodes/peer0-$org" \
+    FABRIC_LOGGING_SPEC='grpc=error:warning' \
+    CORE_PEER_LOCALMSPID="${MSP[peer0-$org]}" \
+    CORE_PEER_MSPCONFIGPATH="$(org_dir "$org")/users/Admin@$org.provena.local/msp" \
+    CORE_PEER_ADDRESS="127.0.0.1:${PORT[peer0-$org]}" \
+    CORE_PEER_TLS_ENABLED=true \
+    CORE_PEER_TLS_ROOTCERT_FILE="$(peer_tlsca "$org")" \
+    "$FABRIC_BIN/peer" "$@"
+}
+
+peer_orgs() { nodes_of_kind peer | sed 's/^peer0-//'; }
+
+# ---------------------------------------------------------------------------------------------------------------
+make_crypto() {
+  [[ -f "$state/crypto/.complete" ]] && return 0
+  say "creating the organisations' keys and certificates (cryptogen)"
+  rm -rf "$state/crypto"
+  "$FABRIC_BIN/cryptogen" generate --config="$state/config/crypto-config.yaml" --output="$state/crypto" >/dev/null
+  # Each organisation's chaincode server gets a TLS certificate from that organisation's TLS CA: its peer checks it,
+  # and it accepts only clients whose certificate that CA signed (the peer's own TLS certificate).
+  local org dir tlsca
+  for org in $(peer_orgs); do
+    dir="$state/chaincode/$org/tls"
+    tlsca="$(org_dir "$org")/tlsca"
+    mkdir -p "$dir"
+    cp "$(peer_tlsca "$org")" "$dir/ca.crt"
+    openssl ecparam -name prime256v1 -genkey -noout -out "$dir/server.key" 2>/dev/null
+    openssl req -new -key "$dir/server.key" -subj "/O=${MSP[peer0-$org]}/CN=chaincode.$org.provena.local" \
+      -out "$dir/server.csr" 2>/dev/null
+    openssl x509 -req -in "$dir/server.csr" -CA "$dir/ca.crt" -CAkey "$tlsca/priv_sk" -CAcreateserial \
+      -days 3650 -sha256 -out "$dir/server.crt" \
+      -extfile <(printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth\n') 2>/dev/null
+    rm -f "$dir/server.csr" "$dir/ca.srl"
+    chmod 600 "$dir/server.key"
+  done
+  touch "$state/crypto/.complete"
+}
+
+make_genesis_block() {
+  [[ -f "$state/config/$CHANNEL.block" ]] && return 0
+  say "creating the channel's genesis block (configtxgen)"
+  FABRIC_LOGGING_SPEC=warning "$FABRIC_BIN/configtxgen" -configPath "$state/config" -profile ProvenaChannel \
+    -channelID "$CHANNEL" -outputBlock "$state/config/$CHANNEL.block.tmp" 2>&1 | sed 's/^/    /' >&2
+  mv "$state/config/$CHANNEL.block.tmp" "$state/config/$CHANNEL.block"
+}
+
+start_orderers() {
+  local o
+  for o in $(nodes_of_kind orderer); do
+    mkdir -p "$state/nodes/$o"
+    start_process "$o" "${PORT[$o]}" "${PORT2[$o]}" "${OPS[$o]}" -- "FABRIC_CFG_PATH=$state/nodes/$o" -- \
+      "$FABRIC_BIN/orderer"
+  done
+  for o in $(nodes_of_kind orderer); do wait_healthy "$o" "http://127.0.0.1:${OPS[$o]}/healthz"; done
+}
+
+join_orderers() {
+  local o tls="$state/crypto/ordererOrganizations/orderer.provena.local/users/Admin@orderer.provena.local/tls"
+  local admin=(--ca-file "$(orderer_tlsca)" --client-cert "$tls/client.crt" --client-key "$tls/client.key")
+  for o in $(nodes_of_kind orderer); do
+    if "$FABRIC_BIN/osnadmin" channel list --channelID "$CHANNEL" -o "127.0.0.1:${PORT2[$o]}" "${admin[@]}" \
+      2>/dev/null | grep -q '"name": "'"$CHANNEL"'"'; then
+      continue
+    fi
+    say "$o joins channel $CHANNEL (osnadmin)"
+    "$FABRIC_BIN/osnadmin" channel join --channelID "$CHANNEL" --config-block "$state/config/$CHANNEL.block" \
+      -o "127.0.0.1:${PORT2[$o]}" "${admin[@]}" >/dev/null
+  done
+}
+
+start_peers() {
+  local p
+  for p in $(nodes_of_kind peer); do
+    start_process "$p" "${PORT[$p]}" "${PORT2[$p]}" "${OPS[$p]}" -- "FABRIC_CFG_PATH=$state/nodes/$p" -- \
+      "$FABRIC_BIN/peer" node start
+  done
+  for p in $(nodes_of_kind peer); do wait_healthy "$p" "http://127.0.0.1:${OPS[$p]}/healthz"; done
+}
+
+join_peers() {
+  local org
+  for org in $(peer_orgs); do
+    as_admin "$org" channel getinfo -c "$CHANNEL" >/dev/null 2>&1 && continue
+    say "peer0-$org joins channel $CHANNEL"
+    as_admin "$org" channel join -b "$state/config/$CHANNEL.block" 2>&1 | grep -v 'Successfully submitted' >&2 || true
+    as_admin "$org" channel getinfo -c "$CHANNEL" >/dev/null || die 1 "peer0-$org did not join $CHANNEL; its log: $logs/peer0-$org.log"
+  done
+}
+
+# ---------------------------------------------------------------------------------------------------------------
+# The chaincode, as a service. Its version is a hash of the built files the servers run, so a deploy is skipped
+# exactly when the committed definition already runs this code. Packages are tarred deterministically (fixed
+# mtimes and owners), so an organisation's package id is the same every time for the same code.
+chaincode_package() {
+  local org=$1 label=$2 dir="$state/chaincode/$1/package"
+  rm -rf "$dir" && mkdir -p "$dir/src"
+  node "$netctl" ccaas-files "$dir/src" "$org" "$label"
+  local tar_flags=(--sort=name --mtime=@0 --owner=0 --group=0 --numeric-owner)
+  tar "${tar_flags[@]}" -C "$dir/src" -cf - connection.json | gzip -n >"$dir/code.tar.gz"
+  cp "$dir/src/metadata.json" "$dir/metadata.json"
+  tar "${tar_flags[@]}" -C "$dir" -cf - metadata.json code.tar.gz | gzip -n >"$state/chaincode/$org/$label.tar.gz"
+  rm -rf "$dir"
+  printf '%s\n' "$state/chaincode/$org/$label.tar.gz"
+}
+
+start_chaincode_server() {
+  local org=$1 package_id=$2 name="chaincode-$1" tls="$state/chaincode/$1/tls" pid
+  # A server started for another package (older code) is replaced.
+  if pid=$(pid_of "$name") && [[ "$(cat "$run/$name.package" 2>/dev/null)" != "$package_id" ]]; then
+    stop_process "$name"
+  fi
+  local shim_cli
+  shim_cli=$(cd "$repo/chaincode" && node -p 'require.resolve("fabric-shim/cli.js")')
+  (
+    cd "$repo/chaincode"
+    start_process "$name" "${PORT[$name]}" -- CORE_CHAINCODE_LOGGING_LEVEL=warning -- \
+      "$(command -v node)" "$shim_cli" server --chaincode-address="127.0.0.1:${PORT[$name]}" \
+      --chaincode-id="$package_id" --chaincode-tls-cert-file="$tls/server.crt" \
+      --chaincode-tls-key-file="$tls/server.key" --chaincode-tls-client-cacert-file="$tls/ca.crt"
+  )
+  printf '%s\n' "$package_id" >"$run/$name.package"
+  wait_listening "$name" "${PORT[$name]}"
+}
+
+# A field of the committed chaincode definition, or nothing when none is committed yet.
+committed_field() {
+  { as_admin producer lifecycle chaincode querycommitted -C "$CHANNEL" -n "$CHAINCODE" --output json 2>/dev/null || true; } |
+    node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{try{console.log(JSON.parse(s)[process.argv[1]]??"")}catch{console.log("")}})' "$1"
+}
+
+deploy_chaincode() {
+  [[ -f "$repo/chaincode/dist/index.js" && -d "$repo/wire/dist" ]] ||
+    die 5 "the chaincode is not built (chaincode/dist is missing): run npm run build first"
+  local started=$SECONDS version label org package package_id sequence committed_version
+  version=$(node "$netctl" chaincode-version "$repo")
+  label="${CHAINCODE}_$version"
+  declare -A package_ids=()
+  for org in $(peer_orgs); do
+    package=$(chaincode_package "$org" "$label")
+    package_id=$(as_admin "$org" lifecycle chaincode calculatepackageid "$package")
+    package_ids[$org]=$package_id
+    start_chaincode_server "$org" "$package_id"
+    if ! as_admin "$org" lifecycle chaincode queryinstalled --output json 2>/dev/null | grep -qF "\"$package_id\""; then
+      say "installing chaincode $label on peer0-$org"
+      as_admin "$org" lifecycle chaincode install "$package" 2>&1 | grep -v 'Installed remotely\|Chaincode code package identifier' >&2 || true
+    fi
+  done
+  committed_version=$(committed_field version)
+  if [[ "$committed_version" == "$version" ]]; then
+    say "chaincode $CHAINCODE version $version is already committed on $CHANNEL (nothing to deploy)"
+    return 0
+  fi
+  sequence=$(($(committed_field sequence) + 1))
+  local orderer_args=(-o "$(first_orderer)" --tls --cafile "$(orderer_tlsca)")
+  local definition=(--channelID "$CHANNEL" --name "$CHAINCODE" --version "$version" --sequence "$sequence"
+    --signature-policy "$SIGNATURE_POLICY")
+  for org in $(peer_orgs); do
+    say "$org approves $CHAINCODE version $version, sequence $sequence"
+    as_admin "$org" lifecycle chaincode approveformyorg "${definition[@]}" --package-id "${package_ids[$org]}" \
+      "${orderer_args[@]}" --waitForEvent 2>&1 | grep -v 'txid \[.*committed with status (VALID)' >&2 || true
+  done
+  local endorsers=()
+  for org in producer carrier; do
+    endorsers+=(--peerAddresses "127.0.0.1:${PORT[peer0-$org]}" --tlsRootCertFiles "$(peer_tlsca "$org")")
+  done
+  say "committing $CHAINCODE version $version (sequence $sequence), endorsed by ProducerMSP and CarrierMSP"
+  as_admin producer lifecycle chaincode commit "${definition[@]}" "${orderer_args[@]}" "${endorsers[@]}" \
+    --waitForEvent 2>&1 | grep -v 'committed with status (VALID)' >&2 || true
+  [[ "$(committed_field version)" == "$version" ]] || die 1 "the chaincode definition was not committed (see above)"
+  say "chaincode deployed in $((SECONDS - started)) s"
+}
+
+# Endorsement needs every organisation's peer to know the others (gossip membership); until then the gateway's
+# submits fail with "no combination of peers can be derived which satisfy the endorsement policy".
+wait_for_membership() {
+  local i
+  for ((i = 0; i < 120; i++)); do
+    if as_admin producer chaincode query -C "$CHANNEL" -n "$CHAINCODE" -c '{"function":"org.hyperledger.fabric:GetMetadata","Args":[]}' >/dev/null 2>&1 &&
+      as_admin carrier chaincode query -C "$CHANNEL" -n "$CHAINCODE" -c '{"function":"org.hyperledger.fabric:GetMetadata","Args":[]}' >/dev/null 2>&1 &&
+      [[ -n "$(discover_endorsers)" ]]; then
+      return 0
+    fi
+    sleep 0.5
+  done
+  die 1 "the peers answer but do not see each other after 60 s (gossip); logs: $logs/"
+}
+
+# One line per layout of peers that satisfies the chaincode's endorsement policy, as the producer's peer sees it.
+discover_endorsers() {
+  local org=producer admin
+  admin="$(org_dir producer)/users/Admin@producer.provena.local/msp"
+  FABRIC_LOGGING_SPEC=error "$FABRIC_BIN/discover" endorsers --channel "$CHANNEL" --chaincode "$CHAINCODE" \
+    --peerTLSCA "$(peer_tlsca "$org")" --userKey "$admin/keystore/priv_sk" \
+    --userCert "$admin/signcerts/Admin@producer.provena.local-cert.pem" --MSP ProducerMSP \
+    --server "127.0.0.1:${PORT[peer0-producer]}" 2>/dev/null | grep -F '"CarrierMSP"' || true
+}
+
+# ---------------------------------------------------------------------------------------------------------------
+report_half_up() {
+  local n running=()
+  for n in "${NODES[@]}"; do pid_of "$n" >/dev/null && running+=("$n"); done
+  if ((${#running[@]} > 0)); then
+    printf '[network] the network is half up: running %s. Stop it with: network/network.sh down\n' \
+      "${running[*]}" >&2
+  fi
+}
+
+cmd_up() {
+  local t0=$SECONDS
+  load_settings
+  load_fabric
+  mkdir -p "$state" "$logs" "$run"
+  save_settings
+  read_nodes render
+  started_now=()
+  trap 'status=$?; [[ $status -ne 0 ]] && report_half_up; exit $status' EXIT
+  local all_up=1 n
+  for n in "${NODES[@]}"; do pid_of "$n" >/dev/null || all_up=0; done
+  if ((all_up)) && [[ -f "$state/connection.json" ]]; then
+    say "already up ($NET_ORDERERS orderer(s), base port $NET_BASE_PORT, state in $state): nothing to do"
+    trap - EXIT
+    return 0
+  fi
+  say "Fabric $FABRIC_VERSION from $FABRIC_BIN; state in $state; base port $NET_BASE_PORT; $NET_ORDERERS orderer(s)"
+  make_crypto
+  make_genesis_block
+  say "starting orderers ($((SECONDS - t0)) s)"
+  start_orderers
+  join_orderers
+  say "starting peers ($((SECONDS - t0)) s)"
+  start_peers
+  join_peers
+  say "deploying the chaincode as a service ($((SECONDS - t0)) s)"
+  deploy_chaincode
+  wait_for_membership
+  node "$netctl" connection "$state/connection.json.tmp" && mv "$state/connection.json.tmp" "$state/connection.json"
+  trap - EXIT
+  cmd_status_table
+  say "network up in $((SECONDS - t0)) s; gateway connection settings: $state/connection.json; logs: $logs/"
+}
+
+cmd_deploy() {
+  [[ -f "$state/network.env" ]] || die 2 "no network in $state: run network/network.sh up"
+  load_settings
+  load_fabric
+  read_nodes render
+  started_now=()
+  local n
+  for n in $(nodes_of_kind peer) $(nodes_of_kind orderer); do
+    pid_of "$n" >/dev/null || die 1 "$n is not running: run network/network.sh up"
+  done
+  deploy_chaincode
+  wait_for_membership
+}
+
+cmd_status_table() {
+  local n pid
+  printf '%-18s %-10s %-12s %-7s %s\n' node kind msp port state >&2
+  for n in "${NODES[@]}"; do
+    if pid=$(pid_of "$n"); then state_text="running (pid $pid)"; else state_text=stopped; fi
+    printf '%-18s %-10s %-12s %-7s %s\n' "$n" "${KIND[$n]}" "${MSP[$n]}" "${PORT[$n]}" "$state_text" >&2
+  done
+}
+
+cmd_status() {
+  [[ -f "$state/network.env" ]] || {
+    say "no network in $state"
+    exit 6
+  }
+  load_settings
+  read_nodes nodes
+  cmd_status_table
+  local n
+  for n in "${NODES[@]}"; do pid_of "$n" >/dev/null || exit 6; done
+}
+
+cmd_down() {
+  if [[ -f "$state/network.env" ]]; then
+    load_settings
+    read_nodes nodes
+    local n
+    # Chaincode servers first, then peers, then orderers: nothing is left talking to a stopped node.
+    for n in $(nodes_of_kind chaincode) $(nodes_of_kind peer) $(nodes_of_kind orderer); do stop_process "$n"; done
+  else
+    say "no network in $state"
+  fi
+  if ((opt_wipe)); then
+    rm -rf "$state"
+    say "removed $state (ledgers, keys, logs)"
+  fi
+}
+
+command=${1:-}
+[[ $# -gt 0 ]] && shift
+opt_orderers='' opt_base_port='' opt_wipe=0
+while [[ $# -gt 0 ]]; do
+  case "$1" in
+    --orderers) opt_orderers=${2:?--orderers needs 1 or 3} && shift 2 ;;
+    --base-port) opt_base_port=${2:?--base-port needs a port} && shift 2 ;;
+    --wipe) opt_wipe=1 && shift ;;
+    *) usage && die 2 "unknown option $1" ;;
+  esac
+done
+case "$command" in
+  up) cmd_up ;;
+  deploy) cmd_deploy ;;
+  status) cmd_status ;;
+  down) cmd_down ;;
+  *) usage && exit 2 ;;
+esac
