@@ -29,6 +29,11 @@ module.exports = tseslint.config(
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
   {
+    // The network's helper scripts: plain ES modules run by Node.
+    files: ['**/*.mjs'],
+    languageOptions: { sourceType: 'module', globals: require('globals').node },
+  },
+  {
     files: ['**/*.ts'],
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
