@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { createServer, type Server } from 'node:net';
 import { join, resolve } from 'node:path';
 import { freePort } from '../support/local-ports';
 
@@ -24,21 +25,30 @@ afterEach(() => {
   rmSync(state, { recursive: true, force: true });
 });
 
-function run(url: string) {
-  const result = spawnSync('bash', [script], {
-    env: { ...process.env, PROVENA_MQTT_URL: url, PROVENA_MOSQUITTO_STATE: state },
-    encoding: 'utf8',
-  });
+function run(settings: { url?: string; port?: number }) {
+  const env: NodeJS.ProcessEnv = { ...process.env, PROVENA_MOSQUITTO_STATE: state };
+  delete env.PROVENA_MQTT_URL;
+  if (settings.url !== undefined) env.PROVENA_MQTT_URL = settings.url;
+  if (settings.port !== undefined) env.PROVENA_BROKER_PORT = String(settings.port);
+  const result = spawnSync('bash', [script], { env, encoding: 'utf8' });
   const pidFile = join(state, 'mosquitto.pid');
   if (existsSync(pidFile)) pids.push(Number(readFileSync(pidFile, 'utf8').trim()));
-  return { code: result.status, out: result.stdout + result.stderr };
+  return { code: result.status, stdout: result.stdout, out: result.stdout + result.stderr };
 }
 
-it('starts a persistent Mosquitto of its own where no broker answers, and reuses it on the next run', async () => {
+/** A process of the test's own listening on `port`: not Provena's broker. */
+async function squat(port: number): Promise<Server> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  return server;
+}
+
+it("starts Provena's own persistent Mosquitto on its port, and reuses it on the next run", async () => {
   const port = await freePort();
-  const first = run(`mqtt://127.0.0.1:${port}`);
-  expect(first.out).toContain(`started on 127.0.0.1:${port}`);
+  const first = run({ port });
+  expect(first.out).toContain(`started Provena's broker on 127.0.0.1:${port}`);
   expect(first.code).toBe(0);
+  expect(first.stdout).toBe(`mqtt://127.0.0.1:${port}\n`);
   // Persistent through the settings Provena ships, which the generated config includes.
   const conf = readFileSync(join(state, 'mosquitto.conf'), 'utf8');
   const shipped = /^include_dir (.+)$/m.exec(conf)?.[1];
@@ -47,14 +57,42 @@ it('starts a persistent Mosquitto of its own where no broker answers, and reuses
     /^persistence true$/m,
   );
 
-  const second = run(`mqtt://127.0.0.1:${port}`);
+  const second = run({ port });
   expect(second.code).toBe(0);
-  expect(second.out).toContain(`a broker answers on 127.0.0.1:${port}; using it`);
+  expect(second.out).toContain(`Provena's broker already runs on 127.0.0.1:${port}`);
   expect(new Set(pids).size).toBe(1);
 });
 
+it("never takes another broker on its port for Provena's: it names the process holding the port", async () => {
+  const port = await freePort();
+  const other = await squat(port);
+  try {
+    const result = run({ port });
+    expect(result.code).toBe(3);
+    expect(result.out).toContain(
+      `port ${port}, where Provena's broker should listen, is taken by pid ${process.pid}`,
+    );
+    expect(result.stdout).toBe('');
+  } finally {
+    other.close();
+  }
+});
+
+it("uses a broker PROVENA_MQTT_URL names as it is, and says its settings are not Provena's to set", async () => {
+  const port = await freePort();
+  const other = await squat(port);
+  try {
+    const result = run({ url: `mqtt://127.0.0.1:${port}` });
+    expect(result.code).toBe(0);
+    expect(result.stdout).toBe(`mqtt://127.0.0.1:${port}\n`);
+    expect(result.out).toContain("Provena's delivery settings");
+  } finally {
+    other.close();
+  }
+});
+
 it('refuses a broker URL without a port, naming the URL', () => {
-  const result = run('mqtt://127.0.0.1');
+  const result = run({ url: 'mqtt://127.0.0.1' });
   expect(result.code).toBe(2);
   expect(result.out).toContain('PROVENA_MQTT_URL=mqtt://127.0.0.1 has no port');
 });
