@@ -50,7 +50,7 @@ describe('demand history on the ledger → anchored forecasts → auditors check
         updateCron: '0 0 0 1 1 *',
         horizonDays: 14,
         minHistoryDays: 56,
-        actor: { org: 'DistributorOrg', role: 'operator' as const },
+        actor: { org: 'ProducerMSP', role: 'operator' as const },
         maintenanceThresholdHours: 24,
         maintenanceMinFailures: 3,
       },

@@ -40,7 +40,7 @@ describe('simulator demo → Mosquitto → gateway (in-memory ledger double)', (
             brokerUrl: broker.url,
             dir,
             clientId: 'gateway-demo-test',
-            org: 'ProducerOrg',
+            org: 'ProducerMSP',
             rateLimitPerMinute: 6000,
           }),
           ledger,
@@ -122,6 +122,13 @@ describe('simulator demo → Mosquitto → gateway (in-memory ledger double)', (
       .expect(200);
     expect(JSON.stringify(provenance.body)).toContain('temperatureC');
     expect((provenance.body as { breaches: unknown[] }).breaches.length).toBeGreaterThan(0);
+    // The scenario's organisation ids are the network's MSP ids, so the ledger names the producer's MSP, as a
+    // Fabric identity of ProducerMSP writes it on the native network.
+    const record = await api
+      .get(`/shipments/${shipment}`)
+      .set('authorization', `Bearer ${auditor}`)
+      .expect(200);
+    expect(record.body).toMatchObject({ ownerOrg: 'ProducerMSP', custodianOrg: 'ProducerMSP' });
   });
 
   it("measures publish → commit from the gateway's event stream in load mode, every acknowledged reading seen committed", async () => {
@@ -129,8 +136,8 @@ describe('simulator demo → Mosquitto → gateway (in-memory ledger double)', (
     const deviceKeys = await openFileKeyStore({ directory: join(state, 'keys') });
     for (const deviceId of loadDeviceIds(20, 'lc-')) {
       const publicKeyPem = await deviceKeys.ensureKey(deviceId);
-      await ledger.submit({ org: 'ProducerOrg', role: 'admin' }, 'device:RegisterDevice', [
-        JSON.stringify({ deviceId, publicKeyPem, ownerOrg: 'ProducerOrg', kind: 'load-device' }),
+      await ledger.submit({ org: 'ProducerMSP', role: 'admin' }, 'device:RegisterDevice', [
+        JSON.stringify({ deviceId, publicKeyPem, ownerOrg: 'ProducerMSP', kind: 'load-device' }),
       ]);
     }
     const { key } = await app.get(ApiKeyStore).create({ role: 'auditor', org: 'AuditorMSP', label: 'load' });

@@ -56,7 +56,7 @@ describe('cli', () => {
       dir,
     );
     expect(result.code).toBe(1);
-    expect(result.stderr).toMatch(/no operator API key for ProducerOrg/);
+    expect(result.stderr).toMatch(/no operator API key for ProducerMSP/);
     await rm(dir, { recursive: true, force: true });
   });
 

@@ -29,7 +29,7 @@ describe('provisionScenarioDevices', () => {
     const logger = registry.devices.get('logger-demo-1')!;
     expect(logger.kind).toBe('reefer-logger');
     expect(logger.metadata).toMatchObject({
-      ownerOrg: 'ProducerOrg',
+      ownerOrg: 'ProducerMSP',
       sensorModel: 'cold-chain',
       shipmentId: 'SHP-DEMO-1',
       vendor: 'Provena simulator',

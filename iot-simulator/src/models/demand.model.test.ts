@@ -9,8 +9,8 @@ function spec(overrides: Partial<DemandSpec> = {}): DemandSpec {
   return {
     productId: 'salmon',
     location: 'AMS',
-    originOrg: 'DistributorOrg',
-    destinationOrg: 'RetailerOrg',
+    originOrg: 'ProducerMSP',
+    destinationOrg: 'CarrierMSP',
     baseOrdersPerDay: 100,
     trendPerYear: 0,
     weekly: [1, 1, 1, 1, 1, 1, 1],

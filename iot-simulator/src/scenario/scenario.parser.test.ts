@@ -5,6 +5,10 @@ import { parseScenario, validateScenario } from './scenario.parser';
 
 type Json = Record<string, unknown>;
 
+// Organisation ids are Fabric MSP ids (see organisation-id.ts).
+const PRODUCER = 'ProducerMSP';
+const CARRIER = 'CarrierMSP';
+
 function base(): Json {
   return {
     name: 'test',
@@ -12,7 +16,7 @@ function base(): Json {
     start: '2026-03-02T00:00:00Z',
     duration: '2d',
     readingInterval: '5m',
-    organisations: [{ id: 'A' }, { id: 'B' }],
+    organisations: [{ id: PRODUCER }, { id: CARRIER }],
     products: [{ id: 'p1' }],
     routes: [
       {
@@ -28,20 +32,25 @@ function base(): Json {
         id: 'S1',
         product: 'p1',
         quantity: 10,
-        origin: 'A',
-        destination: 'B',
+        origin: PRODUCER,
+        destination: CARRIER,
         route: 'r1',
         departAt: '+1h',
         arriveAt: '+1d',
         compliance: { temperatureC: { min: 2, max: 8 } },
-        handovers: [{ at: '+1d', from: 'A', to: 'B' }],
+        handovers: [{ at: '+1d', from: PRODUCER, to: CARRIER }],
       },
     ],
     devices: [
-      { id: 'd1', kind: 'reefer-logger', owner: 'A', shipment: 'S1', model: { type: 'cold-chain' } },
-      { id: 'e1', kind: 'conveyor-monitor', owner: 'B', model: { type: 'equipment', machine: 'conveyor' } },
+      { id: 'd1', kind: 'reefer-logger', owner: PRODUCER, shipment: 'S1', model: { type: 'cold-chain' } },
+      {
+        id: 'e1',
+        kind: 'conveyor-monitor',
+        owner: CARRIER,
+        model: { type: 'equipment', machine: 'conveyor' },
+      },
     ],
-    demand: [{ product: 'p1', location: 'AMS', origin: 'A', destination: 'B', baseOrdersPerDay: 5 }],
+    demand: [{ product: 'p1', location: 'AMS', origin: PRODUCER, destination: CARRIER, baseOrdersPerDay: 5 }],
   };
 }
 
@@ -126,7 +135,7 @@ describe('scenario parser', () => {
       at(s, 'shipments', 0).route = 'nowhere';
       at(s, 'devices', 0).owner = 'Z';
       at(s, 'devices', 1).id = 'd1';
-      (s.organisations as Json[]).push({ id: 'A' });
+      (s.organisations as Json[]).push({ id: PRODUCER });
     });
     expect(paths(issues).sort()).toEqual(
       [
@@ -138,6 +147,40 @@ describe('scenario parser', () => {
       ].sort(),
     );
     expect(issues.find((i) => i.path === '$.shipments[0].product')!.message).toMatch(/"p9".*defined: p1/);
+  });
+
+  it('refuses an organisation id that is not a Fabric MSP id, naming the id and the rule', () => {
+    // The bug this guards against: "ProducerOrg" went into API keys and ownerOrg, and only the gateway refused it,
+    // with "this gateway holds no Fabric identity for operator of ProducerOrg".
+    const issues = issuesOf((s) => {
+      const renamed = JSON.stringify(s).replaceAll('"ProducerMSP"', '"ProducerOrg"');
+      Object.assign(s, JSON.parse(renamed));
+    });
+    expect(issues).toEqual([
+      {
+        path: '$.organisations[0].id',
+        message:
+          'is "ProducerOrg", not a Fabric MSP id: organisation ids are the MSP ids the gateway holds Fabric ' +
+          'identities for, used as they are in API keys, ownerOrg and custody: letters, digits and ._:-, at most ' +
+          '64, ending in "MSP", e.g. "ProducerMSP"',
+      },
+    ]);
+    expect(() =>
+      parseScenario(JSON.stringify({ ...base(), organisations: [{ id: 'PharmacyOrg' }] }), 'x.json'),
+    ).toThrow(/\$\.organisations\[0\]\.id: is "PharmacyOrg", not a Fabric MSP id: .*ending in "MSP"/);
+  });
+
+  it.each([
+    ['MSP', /not a Fabric MSP id/],
+    ['producermsp', /not a Fabric MSP id/],
+    ['AuditorMSP', /may only read: it can own no device, create no shipment and take no custody/],
+  ])('refuses the organisation id %s', (id, message) => {
+    const issues = issuesOf((s) => (s.organisations as Json[]).push({ id }));
+    expect(issues).toEqual([{ path: '$.organisations[2].id', message: expect.stringMatching(message) }]);
+  });
+
+  it('accepts any MSP id of the wire format, not only the network of today', () => {
+    expect(issuesOf((s) => (s.organisations as Json[]).push({ id: 'Org3.cold-store:MSP' }))).toEqual([]);
   });
 
   it('checks instants and time order: impossible dates, arrival before departure', () => {
@@ -192,15 +235,18 @@ describe('scenario parser', () => {
   it('checks the custody chain: the giver must hold the shipment, in time order, within the journey', () => {
     const issues = issuesOf((s) => {
       at(s, 'shipments', 0).handovers = [
-        { at: '+2h', from: 'A', to: 'B', rejects: true },
-        { at: '+3h', from: 'B', to: 'A' },
-        { at: '+1h30m', from: 'A', to: 'A' },
-        { at: '+3d', from: 'A', to: 'B' },
+        { at: '+2h', from: PRODUCER, to: CARRIER, rejects: true },
+        { at: '+3h', from: CARRIER, to: PRODUCER },
+        { at: '+1h30m', from: PRODUCER, to: PRODUCER },
+        { at: '+3d', from: PRODUCER, to: CARRIER },
       ];
     });
     expect(issues).toEqual(
       expect.arrayContaining([
-        { path: '$.shipments[0].handovers[1].from', message: expect.stringMatching(/custody of "A"/) },
+        {
+          path: '$.shipments[0].handovers[1].from',
+          message: expect.stringMatching(/custody of "ProducerMSP"/),
+        },
         { path: '$.shipments[0].handovers[2].to', message: 'must differ from "from"' },
         { path: '$.shipments[0].handovers[2].at', message: expect.stringMatching(/before the previous/) },
         {
@@ -217,11 +263,11 @@ describe('scenario parser', () => {
       delete devices[0]!.shipment;
       devices[1]!.shipment = 'S1';
       at(devices[1], 'model').failureThresholdMmS = 0.5;
-      devices.push({ id: 'x1', kind: 'k', owner: 'A', shipment: 'S1', model: { type: 'thermometer' } });
+      devices.push({ id: 'x1', kind: 'k', owner: PRODUCER, shipment: 'S1', model: { type: 'thermometer' } });
       devices.push({
         id: 'x2',
         kind: 'k',
-        owner: 'A',
+        owner: PRODUCER,
         shipment: 'S1',
         model: { type: 'cold-chain', report: ['vibrationMmS'] },
       });
@@ -247,8 +293,8 @@ describe('scenario parser', () => {
       (s.demand as Json[]).push({
         product: 'p1',
         location: 'AMS',
-        origin: 'A',
-        destination: 'B',
+        origin: PRODUCER,
+        destination: CARRIER,
         baseOrdersPerDay: -1,
       });
     });
@@ -309,5 +355,15 @@ describe('scenario parser', () => {
     it.each(files)('%s parses', (file) => {
       expect(() => parseScenario(readFileSync(join(folder, file), 'utf8'), file)).not.toThrow();
     });
+
+    // The native network's organisations that write (network/: ProducerMSP, CarrierMSP; AuditorMSP only reads).
+    // A ready scenario must provision against it as it is, so it names no other organisation.
+    it.each(files)(
+      '%s names only ProducerMSP and CarrierMSP, the network organisations that write',
+      (file) => {
+        const scenario = parseScenario(readFileSync(join(folder, file), 'utf8'), file);
+        for (const org of scenario.organisations) expect([PRODUCER, CARRIER]).toContain(org.id);
+      },
+    );
   });
 });

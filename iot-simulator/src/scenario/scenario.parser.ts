@@ -4,6 +4,7 @@ import { ScenarioError, SimulatorError, SimulatorErrorCode, type ScenarioIssue }
 import { parseDemand } from './demand.parser';
 import { IssueCollector, type Fields } from './json-checker';
 import { parseSensorModel } from './model-params.parser';
+import { organisationIdProblem } from './organisation-id';
 import type { DeviceSpec, Organisation, Product, Route, Scenario, Shipment } from './scenario.types';
 import { parseShipments, type ReferenceSets } from './shipments.parser';
 import { DAY_MS } from './time-units';
@@ -180,6 +181,9 @@ export function validateScenario(
     'organisations',
     (f) => {
       const id = f.id('id') ?? '';
+      // Reported here only: references to the id stay resolvable, so one bad id gives one issue.
+      const problem = id === '' ? undefined : organisationIdProblem(id);
+      if (problem !== undefined) f.report('id', problem);
       return { id, name: f.string('name') ?? id };
     },
     ['id', 'name'],
