@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { backtestSeries, PROVENA, summarisePanel, type PanelSummary } from '../src/evaluation/backtest';
 import { runCmapssReport } from '../src/maintenance/cmapss-report';
@@ -11,8 +11,9 @@ import {
 } from './public-panels';
 
 // `npm run bench:forecast [panel-name-part]`: demand accuracy on real public series, then the maintenance model on
-// NASA C-MAPSS FD001 (read from PROVENA_SHARED_DATA, default ../shared/data beside the repository root). Prints a
-// Markdown report and writes it, with the numbers as JSON, to reports/forecast-bench.{md,json}.
+// NASA C-MAPSS FD001 (read from PROVENA_SHARED_DATA, default ../shared/data beside the repository root, else the
+// repository's gzipped copy in forecasting/test-data). Prints a Markdown report and writes it, with the numbers as
+// JSON, to reports/forecast-bench.{md,json}.
 
 const METHODS = ['seasonal-naive', 'holt-winters', 'theta', PROVENA];
 const lines: string[] = [];
@@ -20,6 +21,19 @@ const out = (line = ''): void => {
   lines.push(line);
   console.log(line);
 };
+
+/**
+ * Where FD001 is read from: PROVENA_SHARED_DATA/cmapss when set (a wrong path is then an error, not a quiet
+ * fallback); otherwise ../shared/data/cmapss if it holds FD001, else the copy committed in forecasting/test-data.
+ */
+function cmapssDir(): string {
+  const configured = process.env.PROVENA_SHARED_DATA;
+  if (configured !== undefined) return join(resolve(configured), 'cmapss');
+  const beside = join(process.cwd(), '..', 'shared', 'data', 'cmapss');
+  if (existsSync(join(beside, 'train_FD001.txt')) || existsSync(join(beside, 'train_FD001.txt.gz')))
+    return beside;
+  return join(process.cwd(), 'forecasting', 'test-data', 'cmapss');
+}
 
 function fmt(v: number | undefined, digits = 3): string {
   return v === undefined || !Number.isFinite(v) ? 'n/a' : v.toFixed(digits);
@@ -81,11 +95,9 @@ async function main(): Promise<void> {
     results[panel.name] = summary;
   }
   if (!only || only === 'cmapss') {
-    const dir = join(
-      resolve(process.env.PROVENA_SHARED_DATA ?? join(process.cwd(), '..', 'shared', 'data')),
-      'cmapss',
-    );
+    const dir = cmapssDir();
     out('\n## Maintenance: remaining useful life on NASA C-MAPSS FD001\n');
+    out(`data: ${dir}\n`);
     out('```');
     const cmapss = runCmapssReport(dir, { write: (line) => out(line) });
     out('```');

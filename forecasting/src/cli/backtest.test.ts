@@ -146,6 +146,8 @@ describe('runBacktestCli', () => {
   it('refuses a C-MAPSS directory without the data set files, naming the file it looked for', () => {
     const { status, err } = run('cmapss', dir, '--subset', 'FD002');
     expect(status).toBe(2);
-    expect(err).toEqual([`provena-backtest: ${join(dir, 'train_FD002.txt')}: cannot be read`]);
+    expect(err).toEqual([
+      `provena-backtest: ${join(dir, 'train_FD002.txt')}: cannot be read (nor is there a train_FD002.txt.gz)`,
+    ]);
   });
 });

@@ -33,7 +33,8 @@ demand   Rolling-origin backtest of every series in a CSV file (header series_id
          --fill-missing zero  a day missing inside a daily series is a day without orders (default: refused)
          --no-neural          leave the brain.js lag network out of Provena's candidates (faster)
 cmapss   The maintenance model on NASA C-MAPSS: reads <dir>/train_<subset>.txt, <dir>/test_<subset>.txt and
-         <dir>/RUL_<subset>.txt (the data set's own file names), trains on train, scores on test against RUL.
+         <dir>/RUL_<subset>.txt (the data set's own file names; each may be gzipped as .txt.gz), trains on train,
+         scores on test against RUL. The repository holds FD001 in forecasting/test-data/cmapss.
          --subset FD00x       sub-dataset (default FD001)
 
 Exit status: 0 done, 2 a usage or data error (one line on stderr).`;

@@ -49,7 +49,7 @@ const RIDGE_ONLY: readonly RulCandidate[] = [{ name: 'ridge', members: [{ kind: 
  *
  * @example
  * ```sh
- * npx tsc -p forecasting/tsconfig.json && node forecasting/dist/maintenance/cmapss-report.js ../shared/data/cmapss
+ * npx tsc -p forecasting/tsconfig.json && node forecasting/dist/maintenance/cmapss-report.js forecasting/test-data/cmapss
  * ```
  * @throws {@link MaintenanceDataError} when the files are missing or malformed.
  */

@@ -1,6 +1,7 @@
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { parseCmapssUnits, readCmapss } from './cmapss';
 import { MaintenanceDataError, MaintenanceErrorCode } from './maintenance-error';
 import { mulberry32 } from './seeded-random';
@@ -75,25 +76,42 @@ describe('readCmapss', () => {
   it('reports a missing file as unreadable', () => {
     rmSync(join(dir, 'test_FD001.txt'));
     expect(() => readCmapss(dir)).toThrow(
-      expect.objectContaining({ code: MaintenanceErrorCode.DataUnreadable }),
+      expect.objectContaining({
+        code: MaintenanceErrorCode.DataUnreadable,
+        message: `${join(dir, 'test_FD001.txt')}: cannot be read (nor is there a test_FD001.txt.gz)`,
+      }),
+    );
+  });
+
+  it('reads gzipped files where there are no plain ones, and names the .gz in errors', () => {
+    const plain = readCmapss(dir);
+    for (const name of ['train_FD001.txt', 'test_FD001.txt', 'RUL_FD001.txt']) {
+      writeFileSync(join(dir, `${name}.gz`), gzipSync(readFileSync(join(dir, name))));
+      rmSync(join(dir, name));
+    }
+    expect(readCmapss(dir)).toEqual(plain);
+
+    writeFileSync(join(dir, 'RUL_FD001.txt.gz'), gzipSync('17\nsoon\n'));
+    expect(() => readCmapss(dir)).toThrow(`${join(dir, 'RUL_FD001.txt.gz')}:2: "soon" is not`);
+    writeFileSync(join(dir, 'RUL_FD001.txt.gz'), '17\n4\n');
+    expect(() => readCmapss(dir)).toThrow(
+      expect.objectContaining({
+        code: MaintenanceErrorCode.DataUnreadable,
+        file: join(dir, 'RUL_FD001.txt.gz'),
+      }),
     );
   });
 });
 
-// The NASA files live beside the repository (../shared/data, or PROVENA_SHARED_DATA), as the README says; CI has them
-// there. Without them this test fails and says where it looked, rather than passing unseen.
-const realData = join(
-  resolve(process.env.PROVENA_SHARED_DATA ?? join(__dirname, '../../../../shared/data')),
-  'cmapss',
-);
+// The repository's own copy of FD001 (gzipped, with its source and checksums in its README), so this runs on any
+// fresh clone with nothing beside the repository.
+const FD001 = join(__dirname, '../../test-data/cmapss');
 
 describe('readCmapss on the real FD001', () => {
   it('keeps the 14 informative sensors and drops the settings and the 7 flat sensors', () => {
-    if (!existsSync(join(realData, 'train_FD001.txt'))) {
-      throw new Error(`C-MAPSS FD001 not found in ${realData}: see README, Reference data`);
-    }
-    const data = readCmapss(realData);
+    const data = readCmapss(FD001);
     expect(data.train).toHaveLength(100);
+    expect(data.train.reduce((rows, unit) => rows + unit.rows.length, 0)).toBe(20_631);
     expect(data.test).toHaveLength(100);
     expect(data.testRul).toHaveLength(100);
     expect(data.channels).toEqual(

@@ -1,5 +1,6 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import {
   projectChannels,
   selectInformativeChannels,
@@ -31,7 +32,10 @@ export interface CmapssDataset {
 
 /** Options of {@link readCmapss}. */
 export interface ReadCmapssOptions {
-  /** Sub-dataset whose `train_X.txt`, `test_X.txt` and `RUL_X.txt` are read. Default `FD001`. */
+  /**
+   * Sub-dataset whose `train_X.txt`, `test_X.txt` and `RUL_X.txt` (each may be a `.txt.gz`) are read.
+   * Default `FD001`.
+   */
   readonly subset?: string;
   readonly channelSelection?: ChannelSelectionOptions;
 }
@@ -40,10 +44,12 @@ export interface ReadCmapssOptions {
  * Reads a NASA C-MAPSS sub-dataset (the turbofan run-to-failure simulation) and keeps the channels that carry
  * information. The channels are chosen on the training units alone, so nothing about the test set leaks into the
  * model, and from the data rather than a list of sensor numbers, so other sub-datasets and other telemetry work.
+ * Each file is read as `<name>.txt`, or as `<name>.txt.gz` when there is no plain one.
  *
  * @example
  * ```ts
- * const { channels, train, test, testRul } = readCmapss('../shared/data/cmapss');
+ * // The repository's own copy of FD001, gzipped; '../shared/data/cmapss' holds the plain files.
+ * const { channels, train, test, testRul } = readCmapss('forecasting/test-data/cmapss');
  * ```
  * @throws {@link MaintenanceDataError} MAINTENANCE_DATA_UNREADABLE when a file cannot be read,
  * MAINTENANCE_DATA_MALFORMED (with file and line) when a row is not 26 numbers, a unit's cycles are not
@@ -53,20 +59,18 @@ export function readCmapss(
   dir: string,
   { subset = 'FD001', channelSelection }: ReadCmapssOptions = {},
 ): CmapssDataset {
-  const trainAll = parseCmapssUnits(
-    readText(join(dir, `train_${subset}.txt`)),
-    join(dir, `train_${subset}.txt`),
-  );
-  const testFile = join(dir, `test_${subset}.txt`);
-  const testAll = parseCmapssUnits(readText(testFile), testFile);
-  const rulFile = join(dir, `RUL_${subset}.txt`);
-  const testRul = parseRul(readText(rulFile), rulFile);
+  const train = readText(join(dir, `train_${subset}.txt`));
+  const trainAll = parseCmapssUnits(train.text, train.file);
+  const test = readText(join(dir, `test_${subset}.txt`));
+  const testAll = parseCmapssUnits(test.text, test.file);
+  const rul = readText(join(dir, `RUL_${subset}.txt`));
+  const testRul = parseRul(rul.text, rul.file);
   if (testRul.length !== testAll.length) {
     throw new MaintenanceDataError(
       MaintenanceErrorCode.DataMalformed,
-      rulFile,
+      rul.file,
       undefined,
-      `${testRul.length} RUL values for ${testAll.length} test units in ${testFile}`,
+      `${testRul.length} RUL values for ${testAll.length} test units in ${test.file}`,
     );
   }
   const selection = selectInformativeChannels(trainAll, CMAPSS_CHANNELS, channelSelection);
@@ -147,12 +151,28 @@ function parseRul(text: string, file: string): number[] {
   return values;
 }
 
-function readText(file: string): string {
+/**
+ * Reads `file`, or, when there is no such file, `file.gz`: the repository keeps its copy of FD001 compressed
+ * (forecasting/test-data/cmapss). Errors name the file read; a line number in a `.gz` is one of the text inside.
+ */
+function readText(file: string): { text: string; file: string } {
+  const gz = `${file}.gz`;
+  const source = !existsSync(file) && existsSync(gz) ? gz : file;
+  let bytes: Buffer;
   try {
-    return readFileSync(file, 'utf8');
+    bytes = readFileSync(source);
   } catch (error) {
-    throw new MaintenanceDataError(MaintenanceErrorCode.DataUnreadable, file, undefined, 'cannot be read', {
-      cause: error,
-    });
+    const missing = (error as NodeJS.ErrnoException).code === 'ENOENT';
+    throw unreadable(source, error, missing ? `cannot be read (nor is there a ${basename(gz)})` : undefined);
   }
+  if (source === file) return { text: bytes.toString('utf8'), file };
+  try {
+    return { text: gunzipSync(bytes).toString('utf8'), file: gz };
+  } catch (error) {
+    throw unreadable(gz, error, 'cannot be decompressed (not gzip, or cut short)');
+  }
+}
+
+function unreadable(file: string, cause: unknown, problem = 'cannot be read'): MaintenanceDataError {
+  return new MaintenanceDataError(MaintenanceErrorCode.DataUnreadable, file, undefined, problem, { cause });
 }
