@@ -2,6 +2,7 @@
 import 'reflect-metadata';
 import { ConsoleLogger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import { ExpressAdapter } from '@nestjs/platform-express';
 import { runKeysCommand } from './api/auth/keys.command';
 import { setupOpenApi } from './api/openapi';
 import { AppModule } from './app.module';
@@ -23,8 +24,10 @@ async function serve(): Promise<number> {
     throw err;
   }
   const ledger = new FabricLedgerAdapter(config.fabric);
-  // One JSON object per line, for log shippers. What is logged never holds a key or a payload (see the services).
-  const app = await NestFactory.create(AppModule.forRoot(config, ledger), {
+  // The HTTP adapter passed, not looked up: Nest's own lookup requires it from @nestjs/core's folder, which does
+  // not see a copy installed under gateway/node_modules. One JSON object per line, for log shippers; what is
+  // logged never holds a key or a payload (see the services).
+  const app = await NestFactory.create(AppModule.forRoot(config, ledger), new ExpressAdapter(), {
     logger: new ConsoleLogger({ json: true }),
   });
   app.enableShutdownHooks();

@@ -1,9 +1,14 @@
 import { loadForecastingConfig, type ForecastingConfig } from '@provena/forecasting';
-import { readFileSync } from 'node:fs';
+import { accessSync, constants, readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
+import { isAbsolute } from 'node:path';
 import { ID_PATTERN } from '@provena/wire';
 import { z } from 'zod';
-import type { FabricIdentityConfig, FabricLedgerOptions } from '../ledger/fabric-ledger.adapter';
+import type {
+  FabricIdentityConfig,
+  FabricLedgerOptions,
+  FabricPeerOptions,
+} from '../ledger/fabric-ledger.adapter';
 
 /**
  * Every setting of the gateway, from the environment, validated once at start-up. Defaults are the measured
@@ -53,6 +58,19 @@ export interface GatewayConfig {
 /** Where API keys live unless PROVENA_API_KEYS_FILE says otherwise (the `keys` command uses the same). */
 export const DEFAULT_API_KEYS_FILE = '.provena/api-keys.json';
 
+/**
+ * Where the network's scripts (`network/network.sh up`, run by `npm start`) write its connection settings,
+ * relative to the working directory; read unless PROVENA_FABRIC_CONNECTION names another file.
+ */
+export const DEFAULT_FABRIC_CONNECTION_FILE = '.provena/network/connection.json';
+
+/** The variables that, together, connect without a connection file (the single-peer form). */
+const EXPLICIT_FABRIC_VARIABLES = [
+  'PROVENA_FABRIC_PEER_ENDPOINT',
+  'PROVENA_FABRIC_TLS_CA',
+  'PROVENA_FABRIC_IDENTITIES',
+] as const;
+
 /** A start-up refusal listing every bad or missing setting at once. */
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
@@ -67,12 +85,41 @@ const text = z.string().trim().min(1);
 // The wire format's identifiers: MSP ids, client ids and channel names end up in topics and composite keys.
 const id = z.string().regex(ID_PATTERN, 'letters, digits and ._:- only, at most 64');
 
-const identitySchema = z.strictObject({
-  mspId: id,
-  role: z.enum(['admin', 'operator', 'auditor']),
-  certPath: text,
-  keyPath: text,
+const endpoint = z.string().regex(/^[^:\s]+:\d+$/, 'must be host:port');
+const absolutePath = text.refine(isAbsolute, 'must be an absolute path');
+
+const identitySchema = (path: z.ZodType<string>) =>
+  z.strictObject({
+    mspId: id,
+    role: z.enum(['admin', 'operator', 'auditor']),
+    certPath: path,
+    keyPath: path,
+  });
+
+/** The connection settings file the network writes after `up` (every path absolute). */
+const connectionFileSchema = z.strictObject({
+  channel: id,
+  chaincode: id,
+  organisations: z
+    .record(id, z.strictObject({ peerEndpoint: endpoint, peerTlsCaPath: absolutePath }))
+    .refine((orgs) => Object.keys(orgs).length > 0, 'lists no organisation'),
+  identities: z.array(identitySchema(absolutePath)).min(1),
 });
+
+/** The network's connection settings file, as `network/network.sh up` writes it. */
+export type FabricConnectionFile = z.infer<typeof connectionFileSchema>;
+
+/** Where the gateway learns its peers and identities: a connection file, or explicit variables that win. */
+const fabricSourceSchema = z.object({
+  PROVENA_FABRIC_CONNECTION: text.default(DEFAULT_FABRIC_CONNECTION_FILE),
+  PROVENA_FABRIC_PEER_ENDPOINT: endpoint.optional(),
+  PROVENA_FABRIC_TLS_CA: text.optional(),
+  PROVENA_FABRIC_PEER_HOST_ALIAS: text.optional(),
+  PROVENA_FABRIC_IDENTITIES: text.optional(),
+  PROVENA_FABRIC_CHANNEL: id.optional(),
+  PROVENA_FABRIC_CHAINCODE: id.optional(),
+});
+type FabricSourceEnv = z.infer<typeof fabricSourceSchema>;
 
 const envSchema = z.object({
   PROVENA_HTTP_HOST: text.default('127.0.0.1'),
@@ -99,55 +146,53 @@ const envSchema = z.object({
   PROVENA_DEVICE_CACHE_TTL_MS: int(0, 86_400_000, 60_000),
   PROVENA_INGEST_RETRY_MIN_MS: int(1, 60_000, 200),
   PROVENA_INGEST_RETRY_MAX_MS: int(1, 600_000, 5_000),
-  PROVENA_FABRIC_PEER_ENDPOINT: z.string().regex(/^[^:\s]+:\d+$/, 'must be host:port'),
-  PROVENA_FABRIC_TLS_CA: text,
-  PROVENA_FABRIC_PEER_HOST_ALIAS: text.optional(),
-  PROVENA_FABRIC_CHANNEL: id.default('provena'),
-  PROVENA_FABRIC_CHAINCODE: id.default('provena'),
-  PROVENA_FABRIC_IDENTITIES: text,
   PROVENA_FABRIC_EVALUATE_MS: int(100, 600_000, 5_000),
   PROVENA_FABRIC_ENDORSE_MS: int(100, 600_000, 15_000),
   PROVENA_FABRIC_SUBMIT_MS: int(100, 600_000, 5_000),
   PROVENA_FABRIC_COMMIT_STATUS_MS: int(100, 600_000, 60_000),
   PROVENA_FABRIC_CONFLICT_RETRIES: int(0, 10, 3),
   PROVENA_FABRIC_MAX_CONCURRENT_SUBMITS: int(1, 10_000, 64),
+  PROVENA_FABRIC_KEEPALIVE_MS: z.coerce
+    .number()
+    .int()
+    .min(
+      60_000,
+      "must be at least 60000: peers refuse pings more often than their peer.keepalive.minInterval (60 s by default) with too_many_pings, which ends the gateway's event streams",
+    )
+    .max(86_400_000)
+    .default(120_000),
   PROVENA_EVENTS_CHECKPOINT_FILE: text.default('.provena/gateway-events.checkpoint.json'),
   PROVENA_FORECASTING: z.enum(['on', 'off']).default('on'),
   PROVENA_FORECAST_DIR: text.default('.provena/forecasts'),
 });
 
 /**
- * Builds the gateway's configuration from environment variables.
+ * Builds the gateway's configuration from environment variables. Peers and identities come from the network's
+ * connection file (PROVENA_FABRIC_CONNECTION, by default {@link DEFAULT_FABRIC_CONNECTION_FILE}); the explicit
+ * PROVENA_FABRIC_PEER_ENDPOINT + PROVENA_FABRIC_TLS_CA (one peer for every identity) and
+ * PROVENA_FABRIC_IDENTITIES win over it where given.
  * @throws ConfigError naming every missing or invalid variable (values of secrets are never repeated).
  */
 export function loadGatewayConfig(env: NodeJS.ProcessEnv): GatewayConfig {
   // Empty variables count as unset, as in most deployment tools.
   const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
   const parsed = envSchema.safeParse(present);
+  const fabricEnv = fabricSourceSchema.safeParse(present);
   const problems: string[] = [];
-  if (!parsed.success) {
-    for (const issue of parsed.error.issues) {
+  for (const result of [parsed, fabricEnv]) {
+    if (result.success) continue;
+    for (const issue of result.error.issues) {
       const variable = String(issue.path[0]);
       problems.push(`${variable}: ${present[variable] === undefined ? 'required' : issue.message}`);
     }
   }
-  let identities: FabricIdentityConfig[] = [];
+  // Read even when other variables are bad, so that one start lists every problem.
+  const fabric = fabricEnv.success ? readFabricSource(fabricEnv.data, problems) : undefined;
   if (parsed.success) {
     const e = parsed.data;
-    try {
-      identities = z
-        .array(identitySchema)
-        .min(1)
-        .parse(JSON.parse(readFileSync(e.PROVENA_FABRIC_IDENTITIES, 'utf8')));
-    } catch (err) {
-      problems.push(`PROVENA_FABRIC_IDENTITIES: cannot use ${e.PROVENA_FABRIC_IDENTITIES}: ${describe(err)}`);
-    }
-    if (
-      identities.length > 0 &&
-      !identities.some((i) => i.mspId === e.PROVENA_INGEST_ORG && i.role === 'operator')
-    ) {
+    if (fabric && !fabric.identities.some((i) => i.mspId === e.PROVENA_INGEST_ORG && i.role === 'operator')) {
       problems.push(
-        `PROVENA_INGEST_ORG: no operator identity of ${e.PROVENA_INGEST_ORG} in PROVENA_FABRIC_IDENTITIES`,
+        `PROVENA_INGEST_ORG: no operator identity of ${e.PROVENA_INGEST_ORG} in ${fabric.identitiesFrom}`,
       );
     }
     if (e.PROVENA_INGEST_RETRY_MAX_MS < e.PROVENA_INGEST_RETRY_MIN_MS) {
@@ -162,7 +207,7 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv): GatewayConfig {
       problems.push(...(err instanceof Error ? err.message.replace(/^BAD_CONFIG: /, '').split('; ') : []));
     }
   }
-  if (problems.length > 0 || !parsed.success) throw new ConfigError(problems);
+  if (problems.length > 0 || !parsed.success || !fabric) throw new ConfigError(problems);
   const e = parsed.data;
   return {
     http: { host: e.PROVENA_HTTP_HOST, port: e.PROVENA_HTTP_PORT },
@@ -194,14 +239,11 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv): GatewayConfig {
       retryMaxDelayMs: e.PROVENA_INGEST_RETRY_MAX_MS,
     },
     fabric: {
-      peerEndpoint: e.PROVENA_FABRIC_PEER_ENDPOINT,
-      tlsCaCertPath: e.PROVENA_FABRIC_TLS_CA,
-      ...(e.PROVENA_FABRIC_PEER_HOST_ALIAS !== undefined && {
-        peerHostAlias: e.PROVENA_FABRIC_PEER_HOST_ALIAS,
-      }),
-      channel: e.PROVENA_FABRIC_CHANNEL,
-      chaincode: e.PROVENA_FABRIC_CHAINCODE,
-      identities,
+      peers: fabric.peers,
+      homeOrg: e.PROVENA_INGEST_ORG,
+      channel: fabric.channel,
+      chaincode: fabric.chaincode,
+      identities: fabric.identities,
       deadlines: {
         evaluateMs: e.PROVENA_FABRIC_EVALUATE_MS,
         endorseMs: e.PROVENA_FABRIC_ENDORSE_MS,
@@ -210,10 +252,158 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv): GatewayConfig {
       },
       conflictRetries: e.PROVENA_FABRIC_CONFLICT_RETRIES,
       maxConcurrentSubmits: e.PROVENA_FABRIC_MAX_CONCURRENT_SUBMITS,
+      keepaliveMs: e.PROVENA_FABRIC_KEEPALIVE_MS,
     },
     events: { checkpointFile: e.PROVENA_EVENTS_CHECKPOINT_FILE },
     forecasting,
   };
+}
+
+/** Peers, identities, channel and chaincode, wherever they came from. */
+interface FabricSource {
+  readonly peers: Record<string, FabricPeerOptions>;
+  readonly identities: FabricIdentityConfig[];
+  /** The variable the identities came from, for messages. */
+  readonly identitiesFrom: string;
+  readonly channel: string;
+  readonly chaincode: string;
+}
+
+/** Undefined, with `problems` extended, when the settings are unusable. */
+function readFabricSource(e: FabricSourceEnv, problems: string[]): FabricSource | undefined {
+  const before = problems.length;
+  const endpointGiven = e.PROVENA_FABRIC_PEER_ENDPOINT !== undefined;
+  const tlsCaGiven = e.PROVENA_FABRIC_TLS_CA !== undefined;
+  if (endpointGiven && !tlsCaGiven) {
+    problems.push('PROVENA_FABRIC_TLS_CA: required with PROVENA_FABRIC_PEER_ENDPOINT');
+  } else if (tlsCaGiven && !endpointGiven) {
+    problems.push('PROVENA_FABRIC_PEER_ENDPOINT: required with PROVENA_FABRIC_TLS_CA');
+  } else if (!endpointGiven && e.PROVENA_FABRIC_PEER_HOST_ALIAS !== undefined) {
+    problems.push('PROVENA_FABRIC_PEER_HOST_ALIAS: applies only with PROVENA_FABRIC_PEER_ENDPOINT');
+  }
+  const explicitIdentities =
+    e.PROVENA_FABRIC_IDENTITIES === undefined
+      ? undefined
+      : readIdentitiesFile(e.PROVENA_FABRIC_IDENTITIES, problems);
+  // The file is read only for what the explicit variables leave open.
+  const missing = EXPLICIT_FABRIC_VARIABLES.filter((variable) => e[variable] === undefined);
+  const file =
+    (endpointGiven || tlsCaGiven) && e.PROVENA_FABRIC_IDENTITIES !== undefined
+      ? undefined
+      : readConnectionFile(e.PROVENA_FABRIC_CONNECTION, missing, problems);
+  if (problems.length > before) return undefined;
+
+  const fileLabel = `PROVENA_FABRIC_CONNECTION (${e.PROVENA_FABRIC_CONNECTION})`;
+  const identities = explicitIdentities ?? file?.identities ?? [];
+  const identitiesFrom = explicitIdentities ? 'PROVENA_FABRIC_IDENTITIES' : fileLabel;
+  const orgs = [...new Set(identities.map((identity) => identity.mspId))];
+  let peers: Record<string, FabricPeerOptions>;
+  if (e.PROVENA_FABRIC_PEER_ENDPOINT !== undefined && e.PROVENA_FABRIC_TLS_CA !== undefined) {
+    // The single-peer form: every identity on the one peer named.
+    const peer: FabricPeerOptions = {
+      endpoint: e.PROVENA_FABRIC_PEER_ENDPOINT,
+      tlsCaCertPath: e.PROVENA_FABRIC_TLS_CA,
+      ...(e.PROVENA_FABRIC_PEER_HOST_ALIAS !== undefined && { hostAlias: e.PROVENA_FABRIC_PEER_HOST_ALIAS }),
+    };
+    peers = Object.fromEntries(orgs.map((org) => [org, peer]));
+  } else {
+    // Each organisation's own peer; an identity whose organisation has none would have to trust another's.
+    const organisations = file?.organisations ?? {};
+    peers = Object.fromEntries(
+      Object.entries(organisations).map(([org, o]) => [
+        org,
+        { endpoint: o.peerEndpoint, tlsCaCertPath: o.peerTlsCaPath },
+      ]),
+    );
+    for (const org of orgs) {
+      if (!(org in peers)) {
+        problems.push(
+          `PROVENA_FABRIC_CONNECTION: ${e.PROVENA_FABRIC_CONNECTION} lists no peer of ${org}, whose identities ${identitiesFrom === fileLabel ? 'it lists' : 'PROVENA_FABRIC_IDENTITIES names'}`,
+        );
+      }
+    }
+  }
+  if (problems.length > before) return undefined;
+  return {
+    peers,
+    identities,
+    identitiesFrom,
+    channel: e.PROVENA_FABRIC_CHANNEL ?? file?.channel ?? 'provena',
+    chaincode: e.PROVENA_FABRIC_CHAINCODE ?? file?.chaincode ?? 'provena',
+  };
+}
+
+function readIdentitiesFile(file: string, problems: string[]): FabricIdentityConfig[] | undefined {
+  try {
+    return z
+      .array(identitySchema(text))
+      .min(1)
+      .parse(JSON.parse(readFileSync(file, 'utf8')));
+  } catch (err) {
+    problems.push(`PROVENA_FABRIC_IDENTITIES: cannot use ${file}: ${describe(err)}`);
+    return undefined;
+  }
+}
+
+/**
+ * The network's connection file, checked field by field (every problem listed) and for readable files behind
+ * its paths; undefined, with `problems` extended, when unusable. `missing` are the explicit variables not given.
+ */
+function readConnectionFile(
+  file: string,
+  missing: readonly string[],
+  problems: string[],
+): FabricConnectionFile | undefined {
+  const prefix = `PROVENA_FABRIC_CONNECTION: ${file}`;
+  let content: string;
+  try {
+    content = readFileSync(file, 'utf8');
+  } catch (err) {
+    problems.push(
+      `${prefix} cannot be read (${errorCode(err)}): \`network/network.sh up\` (which \`npm start\` runs) writes it; ` +
+        `or set ${missing.join(', ')} instead`,
+    );
+    return undefined;
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(content);
+  } catch {
+    // Not the parser's message: it may quote the file's content, and a wrong path may name a key file.
+    problems.push(`${prefix} is not valid JSON`);
+    return undefined;
+  }
+  const parsed = connectionFileSchema.safeParse(json);
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) {
+      problems.push(`${prefix}: ${issue.path.join('.') || '(top level)'}: ${issue.message}`);
+    }
+    return undefined;
+  }
+  const before = problems.length;
+  const paths: [string, string][] = [
+    ...Object.entries(parsed.data.organisations).map(([org, o]): [string, string] => [
+      `organisations.${org}.peerTlsCaPath`,
+      o.peerTlsCaPath,
+    ]),
+    ...parsed.data.identities.flatMap((identity, i): [string, string][] => [
+      [`identities.${i}.certPath`, identity.certPath],
+      [`identities.${i}.keyPath`, identity.keyPath],
+    ]),
+  ];
+  for (const [field, path] of paths) {
+    try {
+      accessSync(path, constants.R_OK);
+    } catch (err) {
+      problems.push(`${prefix}: ${field}: cannot read ${path} (${errorCode(err)})`);
+    }
+  }
+  return problems.length > before ? undefined : parsed.data;
+}
+
+function errorCode(err: unknown): string {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' ? code : describe(err);
 }
 
 function describe(err: unknown): string {
@@ -221,6 +411,8 @@ function describe(err: unknown): string {
     const issue = err.issues[0];
     return `${issue?.path.join('.') || 'file'}: ${issue?.message ?? 'invalid'}`;
   }
+  // Not the parser's message: it may quote the file's content.
+  if ((err as { name?: unknown } | null)?.name === 'SyntaxError') return 'not valid JSON';
   // Not `instanceof Error`: errors from node:fs may come from another realm (Jest's sandbox, for one).
   const message = (err as { message?: unknown } | null)?.message;
   return typeof message === 'string' ? message : String(err);

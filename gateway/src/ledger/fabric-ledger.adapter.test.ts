@@ -78,11 +78,14 @@ function openProposal(signed: peer.SignedProposal): { invocation: Invocation; he
   return { invocation: { mspId: creator.getMspid(), args }, header };
 }
 
+const bytesOf = (result: string | Uint8Array): Uint8Array =>
+  typeof result === 'string' ? Buffer.from(result) : result;
+
 /** The Envelope a peer's gateway returns from Endorse, carrying the chaincode's response. */
-function preparedTransaction(header: common.Header, result: string): common.Envelope {
+function preparedTransaction(header: common.Header, result: string | Uint8Array): common.Envelope {
   const response = new peer.Response();
   response.setStatus(200);
-  response.setPayload(Buffer.from(result));
+  response.setPayload(bytesOf(result));
   const action = new peer.ChaincodeAction();
   action.setResponse(response);
   const responsePayload = new peer.ProposalResponsePayload();
@@ -118,7 +121,7 @@ class PeerDouble {
   peakAwaitingCommit = 0;
   readonly server = new grpc.Server();
 
-  constructor(private readonly answer: (invocation: Invocation) => string) {
+  constructor(private readonly answer: (invocation: Invocation) => string | Uint8Array) {
     const wrap =
       (fn: (request: never) => unknown): Handler =>
       (call, callback) => {
@@ -134,7 +137,7 @@ class PeerDouble {
         this.invocations.push(invocation);
         const result = new peer.Response();
         result.setStatus(200);
-        result.setPayload(Buffer.from(this.answer(invocation)));
+        result.setPayload(bytesOf(this.answer(invocation)));
         const response = new gateway.EvaluateResponse();
         response.setResult(result);
         return response;
@@ -202,9 +205,14 @@ describe('FabricLedgerAdapter against a test double of the Gateway service', () 
     double = new PeerDouble(echo);
     port = await double.listen(tls);
     const options: FabricLedgerOptions = {
-      peerEndpoint: `127.0.0.1:${port}`,
-      tlsCaCertPath: tls.cert,
-      peerHostAlias: 'peer0.producer.test',
+      peers: {
+        ProducerMSP: {
+          endpoint: `127.0.0.1:${port}`,
+          tlsCaCertPath: tls.cert,
+          hostAlias: 'peer0.producer.test',
+        },
+      },
+      homeOrg: 'ProducerMSP',
       channel: 'provena',
       chaincode: 'provena',
       identities: [
@@ -214,6 +222,7 @@ describe('FabricLedgerAdapter against a test double of the Gateway service', () 
       deadlines: { evaluateMs: 2000, endorseMs: 2000, submitMs: 2000, commitStatusMs: 2000 },
       conflictRetries: 2,
       maxConcurrentSubmits: 3,
+      keepaliveMs: 120_000,
     };
     adapter = new FabricLedgerAdapter(options);
   });
@@ -310,5 +319,129 @@ describe('FabricLedgerAdapter against a test double of the Gateway service', () 
       });
     }
     expect(answer).toEqual({ echoed: ['device:GetDevice', 'd1'] });
+  });
+});
+
+describe('FabricLedgerAdapter with each organisation on its own peer (test doubles of two peers)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'provena-fabric-peers-'));
+  // As the native network issues them: no host alias, the certificate names localhost and 127.0.0.1.
+  const producerTls = certificatePair(
+    dir,
+    'producer-tls',
+    '/CN=peer0.producer',
+    'DNS:localhost,IP:127.0.0.1',
+  );
+  const auditorTls = certificatePair(dir, 'auditor-tls', '/CN=peer0.auditor', 'DNS:localhost,IP:127.0.0.1');
+  const operator = certificatePair(dir, 'operator', '/O=ProducerMSP/OU=client/CN=user1');
+  const auditor = certificatePair(dir, 'auditor', '/O=AuditorMSP/OU=client/CN=auditor1');
+  const producerOperator = { org: 'ProducerMSP', role: 'operator' } as const;
+  const auditorActor = { org: 'AuditorMSP', role: 'auditor' } as const;
+  let producerPeer: PeerDouble;
+  let auditorPeer: PeerDouble;
+  let adapter: FabricLedgerAdapter;
+
+  /** Echoes chaincode calls; answers qscc's transaction lookups as a peer whose ledger holds them in `block`. */
+  const ledgerAnswer =
+    (block: number) =>
+    ({ args }: Invocation): string | Uint8Array => {
+      if (args[0] === 'GetTransactionByID') {
+        const processed = new peer.ProcessedTransaction();
+        processed.setValidationcode(peer.TxValidationCode.VALID);
+        return processed.serializeBinary();
+      }
+      if (args[0] === 'GetBlockByTxID') {
+        const header = new common.BlockHeader();
+        header.setNumber(block);
+        const found = new common.Block();
+        found.setHeader(header);
+        return found.serializeBinary();
+      }
+      return JSON.stringify({ echoed: args });
+    };
+
+  beforeEach(async () => {
+    producerPeer = new PeerDouble(ledgerAnswer(7));
+    auditorPeer = new PeerDouble(ledgerAnswer(7));
+    const producerPort = await producerPeer.listen(producerTls);
+    const auditorPort = await auditorPeer.listen(auditorTls);
+    adapter = new FabricLedgerAdapter({
+      peers: {
+        ProducerMSP: { endpoint: `127.0.0.1:${producerPort}`, tlsCaCertPath: producerTls.cert },
+        AuditorMSP: { endpoint: `127.0.0.1:${auditorPort}`, tlsCaCertPath: auditorTls.cert },
+      },
+      homeOrg: 'ProducerMSP',
+      channel: 'provena',
+      chaincode: 'provena',
+      identities: [
+        { mspId: 'ProducerMSP', role: 'operator', certPath: operator.cert, keyPath: operator.key },
+        { mspId: 'AuditorMSP', role: 'auditor', certPath: auditor.cert, keyPath: auditor.key },
+      ],
+      deadlines: { evaluateMs: 2000, endorseMs: 2000, submitMs: 2000, commitStatusMs: 2000 },
+      conflictRetries: 0,
+      maxConcurrentSubmits: 3,
+      keepaliveMs: 120_000,
+    });
+  });
+
+  afterEach(async () => {
+    await adapter.close();
+    producerPeer.server.forceShutdown();
+    auditorPeer.server.forceShutdown();
+  });
+
+  it("an auditor's query reaches the auditor's own peer, an operator's submit the producer's", async () => {
+    await adapter.submit(producerOperator, 'shipment:CreateShipment', ['S1']);
+    await expect(adapter.evaluate(auditorActor, 'shipment:GetShipment', ['S1'])).resolves.toEqual({
+      echoed: ['shipment:GetShipment', 'S1'],
+    });
+    expect(producerPeer.invocations).toEqual([
+      { mspId: 'ProducerMSP', args: ['shipment:CreateShipment', 'S1'] },
+    ]);
+    expect(producerPeer.submitted).toHaveLength(1);
+    expect(auditorPeer.invocations).toEqual([{ mspId: 'AuditorMSP', args: ['shipment:GetShipment', 'S1'] }]);
+    expect(auditorPeer.submitted).toEqual([]);
+  });
+
+  it("an auditor's transaction lookup is answered by the auditor's own peer", async () => {
+    await expect(adapter.transactionInfo(auditorActor, 'tx1')).resolves.toEqual({
+      txId: 'tx1',
+      blockNumber: 7n,
+      validationCode: 'VALID',
+    });
+    expect(auditorPeer.invocations.map((i) => [i.mspId, i.args[0]])).toEqual([
+      ['AuditorMSP', 'GetTransactionByID'],
+      ['AuditorMSP', 'GetBlockByTxID'],
+    ]);
+    expect(producerPeer.invocations).toEqual([]);
+  });
+
+  it("readiness follows the home organisation's peer, not another organisation's", async () => {
+    auditorPeer.server.forceShutdown();
+    expect(await adapter.isReachable()).toBe(true);
+    expect(producerPeer.invocations.map((i) => i.mspId)).toEqual(['ProducerMSP']);
+    await expect(adapter.evaluate(auditorActor, 'shipment:GetShipment', ['S1'])).rejects.toMatchObject({
+      code: 'LEDGER_UNAVAILABLE',
+    });
+    producerPeer.server.forceShutdown();
+    expect(await adapter.isReachable()).toBe(false);
+  });
+
+  it('refuses at construction an identity whose organisation has no peer', () => {
+    expect(
+      () =>
+        new FabricLedgerAdapter({
+          peers: {},
+          homeOrg: 'ProducerMSP',
+          channel: 'provena',
+          chaincode: 'provena',
+          identities: [
+            { mspId: 'ProducerMSP', role: 'operator', certPath: operator.cert, keyPath: operator.key },
+          ],
+          deadlines: { evaluateMs: 1, endorseMs: 1, submitMs: 1, commitStatusMs: 1 },
+          conflictRetries: 0,
+          maxConcurrentSubmits: 1,
+          keepaliveMs: 120_000,
+        }),
+    ).toThrow('no peer of ProducerMSP');
   });
 });

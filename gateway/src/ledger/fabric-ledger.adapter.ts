@@ -25,13 +25,29 @@ export interface FabricIdentityConfig {
   readonly keyPath: string;
 }
 
-export interface FabricLedgerOptions {
-  /** The gateway peer, `host:port`. */
-  readonly peerEndpoint: string;
-  /** PEM of the CA that signed the peer's TLS certificate. */
+/** How to reach one peer's gateway service. */
+export interface FabricPeerOptions {
+  /** `host:port`. */
+  readonly endpoint: string;
+  /** PEM of the CA that signed the peer's TLS certificate (its organisation's TLS CA, not its signing CA). */
   readonly tlsCaCertPath: string;
   /** The name in the peer's TLS certificate, when it differs from the endpoint's host. */
-  readonly peerHostAlias?: string;
+  readonly hostAlias?: string;
+}
+
+export interface FabricLedgerOptions {
+  /**
+   * Each organisation's own peer, by MSP id; every identity's organisation must be listed. An identity talks only
+   * to its organisation's peer: an auditor's reads come from the auditor's own copy of the ledger, so what it sees
+   * does not rest on trusting another organisation's peer. Organisations sharing one peer (the single-peer form)
+   * list the same settings and share one connection.
+   */
+  readonly peers: Readonly<Record<string, FabricPeerOptions>>;
+  /**
+   * The organisation the gateway works for (the ingest organisation). Its operator identity, on its peer, makes
+   * the calls no actor asks for: the chaincode-event stream and the reachability check.
+   */
+  readonly homeOrg: string;
   readonly channel: string;
   readonly chaincode: string;
   readonly identities: readonly FabricIdentityConfig[];
@@ -49,6 +65,12 @@ export interface FabricLedgerOptions {
    * here instead of being refused by the peer.
    */
   readonly maxConcurrentSubmits: number;
+  /**
+   * How often gRPC pings an idle connection to notice a dead peer. Peers answer pings more frequent than their
+   * `peer.keepalive.minInterval` (60 s by default) with GOAWAY `too_many_pings`, which ends every open call on
+   * the connection, event streams included: keep this at or above that setting.
+   */
+  readonly keepaliveMs: number;
 }
 
 const VALIDATION_CODE_NAMES = new Map<number, string>(
@@ -57,8 +79,9 @@ const VALIDATION_CODE_NAMES = new Map<number, string>(
 const validationCodeName = (code: number): string => VALIDATION_CODE_NAMES.get(code) ?? `CODE_${code}`;
 
 /**
- * The ledger port on a Fabric peer's gateway service (fabric-gateway over gRPC). One gRPC connection, one
- * fabric-gateway `Gateway` per identity. Transactions are signed with node:crypto (see {@link newNodeCryptoSigner}).
+ * The ledger port on Fabric peers' gateway services (fabric-gateway over gRPC). One fabric-gateway `Gateway` per
+ * identity, each on its own organisation's peer; one gRPC connection per distinct peer, shared by the identities
+ * that use it. Transactions are signed with node:crypto (see {@link newNodeCryptoSigner}).
  *
  * Commit tracking uses the commit-status call, which holds one of the peer's gateway slots (500 by default) until
  * the commit. Ingest batches readings, so a few transactions are in flight at a time (the ingest's concurrency
@@ -66,36 +89,71 @@ const validationCodeName = (code: number): string => VALIDATION_CODE_NAMES.get(c
  */
 export class FabricLedgerAdapter implements LedgerPort {
   readonly #options: FabricLedgerOptions;
-  readonly #client: grpc.Client;
+  readonly #clients = new Map<string, grpc.Client>();
   readonly #networks = new Map<string, Network>();
   readonly #gateways: Gateway[] = [];
   readonly #submitSlots: Semaphore;
+  /** The home organisation's operator (or, lacking one, another of its identities) on its own peer. */
+  readonly #home: Network;
 
+  /** @throws Error when an identity's organisation has no peer, or the home organisation no identity. */
   constructor(options: FabricLedgerOptions) {
     this.#options = options;
     this.#submitSlots = new Semaphore(options.maxConcurrentSubmits);
-    const credentials = grpc.credentials.createSsl(readFileSync(options.tlsCaCertPath));
-    this.#client = new grpc.Client(options.peerEndpoint, credentials, {
-      ...(options.peerHostAlias !== undefined && { 'grpc.ssl_target_name_override': options.peerHostAlias }),
-      // Reconnects by itself after a peer restart; keepalive notices a dead peer without waiting for a call.
-      'grpc.keepalive_time_ms': 30_000,
-      'grpc.keepalive_timeout_ms': 10_000,
-    });
     const deadline = (ms: number) => (): grpc.CallOptions => ({ deadline: Date.now() + ms });
-    for (const identity of options.identities) {
-      const gateway = connect({
-        client: this.#client,
-        identity: { mspId: identity.mspId, credentials: readFileSync(identity.certPath) },
-        signer: newNodeCryptoSigner(createPrivateKey(readFileSync(identity.keyPath))),
-        hash: hash.none,
-        evaluateOptions: deadline(options.deadlines.evaluateMs),
-        endorseOptions: deadline(options.deadlines.endorseMs),
-        submitOptions: deadline(options.deadlines.submitMs),
-        commitStatusOptions: deadline(options.deadlines.commitStatusMs),
-      });
-      this.#gateways.push(gateway);
-      this.#networks.set(actorKey(identity.mspId, identity.role), gateway.getNetwork(options.channel));
+    try {
+      for (const identity of options.identities) {
+        const peerOptions = options.peers[identity.mspId];
+        if (!peerOptions) throw new Error(`no peer of ${identity.mspId} is configured for its identities`);
+        const gateway = connect({
+          client: this.#client(peerOptions),
+          identity: { mspId: identity.mspId, credentials: readFileSync(identity.certPath) },
+          signer: newNodeCryptoSigner(createPrivateKey(readFileSync(identity.keyPath))),
+          hash: hash.none,
+          evaluateOptions: deadline(options.deadlines.evaluateMs),
+          endorseOptions: deadline(options.deadlines.endorseMs),
+          submitOptions: deadline(options.deadlines.submitMs),
+          commitStatusOptions: deadline(options.deadlines.commitStatusMs),
+        });
+        this.#gateways.push(gateway);
+        this.#networks.set(actorKey(identity.mspId, identity.role), gateway.getNetwork(options.channel));
+      }
+      const home =
+        this.#networks.get(actorKey(options.homeOrg, 'operator')) ??
+        [...this.#networks].find(([key]) => key.startsWith(`${options.homeOrg}/`))?.[1];
+      if (!home)
+        throw new Error(`no Fabric identity of the home organisation ${options.homeOrg} is configured`);
+      this.#home = home;
+    } catch (err) {
+      this.#closeAll();
+      throw err;
     }
+  }
+
+  /** One connection per distinct peer. It reconnects by itself after a peer restart. */
+  #client(peerOptions: FabricPeerOptions): grpc.Client {
+    const key = JSON.stringify([
+      peerOptions.endpoint,
+      peerOptions.tlsCaCertPath,
+      peerOptions.hostAlias ?? null,
+    ]);
+    let client = this.#clients.get(key);
+    if (!client) {
+      client = new grpc.Client(
+        peerOptions.endpoint,
+        grpc.credentials.createSsl(readFileSync(peerOptions.tlsCaCertPath)),
+        {
+          ...(peerOptions.hostAlias !== undefined && {
+            'grpc.ssl_target_name_override': peerOptions.hostAlias,
+          }),
+          // Notices a dead peer without waiting for a call; never more often than the peer permits (see options).
+          'grpc.keepalive_time_ms': this.#options.keepaliveMs,
+          'grpc.keepalive_timeout_ms': 10_000,
+        },
+      );
+      this.#clients.set(key, client);
+    }
+    return client;
   }
 
   async submit<T>(actor: LedgerActor, fn: string, args: readonly string[]): Promise<Committed<T>> {
@@ -142,8 +200,12 @@ export class FabricLedgerAdapter implements LedgerPort {
     }
   }
 
-  async transactionInfo(txId: string): Promise<TransactionInfo> {
-    const qscc = this.#anyNetwork().getContract('qscc');
+  /**
+   * Asked as `actor`, on its organisation's peer: where a fact sits on the ledger is part of an auditor's proof,
+   * so it must come from the auditor's own copy of the ledger, like the fact itself.
+   */
+  async transactionInfo(actor: LedgerActor, txId: string): Promise<TransactionInfo> {
+    const qscc = this.#network(actor).getContract('qscc');
     try {
       const [processed, block] = await Promise.all([
         qscc.evaluate('GetTransactionByID', { arguments: [this.#options.channel, txId] }),
@@ -167,10 +229,15 @@ export class FabricLedgerAdapter implements LedgerPort {
     }
   }
 
+  /**
+   * From the home organisation's peer, as its operator: the stream feeds the gateway's own work (`/events`, the
+   * forecasting history), and it is the peer ingest submits through, so an event and the commit status of the
+   * same transaction come from the same copy of the ledger.
+   */
   async openEvents(start: EventStart): Promise<LedgerEventStream> {
     try {
       // The checkpoint wins when it holds a position; on a first run, every event from the channel's start.
-      const events = await this.#anyNetwork().getChaincodeEvents(this.#options.chaincode, {
+      const events = await this.#home.getChaincodeEvents(this.#options.chaincode, {
         checkpoint: start,
         startBlock: 0n,
       });
@@ -192,13 +259,16 @@ export class FabricLedgerAdapter implements LedgerPort {
     }
   }
 
+  /**
+   * Whether the home organisation's peer answers: the one ingest and the event stream depend on. Another
+   * organisation's peer being down shows on that organisation's own requests (LEDGER_UNAVAILABLE), not as the
+   * whole gateway being unready.
+   */
   async isReachable(): Promise<boolean> {
     try {
-      await this.#anyNetwork()
-        .getContract('qscc')
-        .evaluate('GetChainInfo', {
-          arguments: [this.#options.channel],
-        });
+      await this.#home.getContract('qscc').evaluate('GetChainInfo', {
+        arguments: [this.#options.channel],
+      });
       return true;
     } catch {
       return false;
@@ -206,8 +276,12 @@ export class FabricLedgerAdapter implements LedgerPort {
   }
 
   async close(): Promise<void> {
+    this.#closeAll();
+  }
+
+  #closeAll(): void {
     for (const gateway of this.#gateways) gateway.close();
-    this.#client.close();
+    for (const client of this.#clients.values()) client.close();
   }
 
   #network(actor: LedgerActor): Network {
@@ -219,12 +293,6 @@ export class FabricLedgerAdapter implements LedgerPort {
       );
     }
     return network;
-  }
-
-  #anyNetwork(): Network {
-    const first = this.#networks.values().next();
-    if (first.done) throw new GatewayError(GatewayErrorCode.Internal, 'no Fabric identity configured');
-    return first.value;
   }
 }
 

@@ -55,10 +55,11 @@ export interface LedgerPort {
   submit<T>(actor: LedgerActor, fn: string, args: readonly string[]): Promise<Committed<T>>;
   evaluate<T>(actor: LedgerActor, fn: string, args: readonly string[]): Promise<T>;
   /**
-   * Where a transaction is on the ledger and whether its commit was valid (auditors' proof of a fact).
+   * Where a transaction is on the ledger and whether its commit was valid (auditors' proof of a fact), as `actor`
+   * sees it: adapters ask the actor's own organisation's copy of the ledger.
    * @throws GatewayError NOT_FOUND when no block holds the transaction.
    */
-  transactionInfo(txId: string): Promise<TransactionInfo>;
+  transactionInfo(actor: LedgerActor, txId: string): Promise<TransactionInfo>;
   /** Chaincode events of committed transactions after `start`, then live ones as they commit. */
   openEvents(start: EventStart): Promise<LedgerEventStream>;
   /** Whether the ledger answers now (for `/ready`): a cheap query with a short deadline. */

@@ -17,7 +17,7 @@ describe('InMemoryLedgerAdapter (test double of the ledger port)', () => {
     };
     const committed = await ledger.submit(admin, 'device:RegisterDevice', [JSON.stringify(device)]);
     expect(committed.blockNumber).toBe(1n);
-    expect(await ledger.transactionInfo(committed.txId)).toMatchObject({ validationCode: 'VALID' });
+    expect(await ledger.transactionInfo(admin, committed.txId)).toMatchObject({ validationCode: 'VALID' });
     await expect(ledger.evaluate(admin, 'device:GetDevice', ['d1'])).resolves.toMatchObject({
       deviceId: 'd1',
     });

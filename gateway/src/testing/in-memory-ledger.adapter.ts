@@ -59,7 +59,8 @@ export class InMemoryLedgerAdapter implements LedgerPort {
     }
   }
 
-  async transactionInfo(txId: string): Promise<TransactionInfo> {
+  /** One copy of the ledger here, so every actor sees the same answer. */
+  async transactionInfo(_actor: LedgerActor, txId: string): Promise<TransactionInfo> {
     const blockNumber = this.#blockOfTx.get(txId);
     if (blockNumber === undefined) {
       throw new GatewayError(GatewayErrorCode.NotFound, `no block holds transaction ${txId}`);

@@ -3,7 +3,7 @@
  * failure no new call starts, and the failure is what the returned promise rejects with.
  *
  * @example
- * const infos = await mapBounded(txIds, 8, (txId) => ledger.transactionInfo(txId));
+ * const infos = await mapBounded(txIds, 8, (txId) => ledger.transactionInfo(actor, txId));
  */
 export async function mapBounded<T, R>(
   items: readonly T[],

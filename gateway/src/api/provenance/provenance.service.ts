@@ -7,7 +7,7 @@ import {
   type Reading,
 } from '@provena/wire';
 import { GatewayError, GatewayErrorCode } from '../../errors/gateway-error';
-import { LEDGER, type LedgerPort, type TransactionInfo } from '../../ledger/ledger.port';
+import { LEDGER, type LedgerActor, type LedgerPort, type TransactionInfo } from '../../ledger/ledger.port';
 import { actorOf, type Principal } from '../auth/principal';
 import type { LedgerRecord } from '../ledger-response';
 import { mapBounded } from './bounded-map';
@@ -64,13 +64,14 @@ export class ProvenanceService {
 
   /** The shipment's provenance plus, for each distinct transaction in it, its block and validation code. */
   async shipmentProvenance(principal: Principal, shipmentId: string): Promise<ShipmentProvenanceView> {
-    const provenance = await this.ledger.evaluate<LedgerRecord>(
-      actorOf(principal),
-      'shipment:GetShipmentProvenance',
-      [shipmentId],
-    );
+    const actor = actorOf(principal);
+    const provenance = await this.ledger.evaluate<LedgerRecord>(actor, 'shipment:GetShipmentProvenance', [
+      shipmentId,
+    ]);
     const txIds = transactionIdsOf(provenance);
-    const places = await mapBounded(txIds, TRANSACTION_LOOKUP_CONCURRENCY, (txId) => this.#place(txId));
+    const places = await mapBounded(txIds, TRANSACTION_LOOKUP_CONCURRENCY, (txId) =>
+      this.#place(actor, txId),
+    );
     const transactions: Record<string, TransactionPlace> = {};
     txIds.forEach((txId, i) => {
       transactions[txId] = places[i] as TransactionPlace;
@@ -90,7 +91,7 @@ export class ProvenanceService {
       this.ledger.evaluate<DeviceKeys>(actor, 'device:GetDevice', [deviceId]),
     ]);
     const key = device.keys.filter((k) => k.fromSeq <= seq).at(-1);
-    const place = await this.#place(stored.txId);
+    const place = await this.#place(actor, stored.txId);
     return {
       deviceId,
       seq,
@@ -103,10 +104,11 @@ export class ProvenanceService {
     };
   }
 
-  async #place(txId: string): Promise<TransactionPlace> {
+  /** Asked as the caller, so an auditor's answer comes from its own organisation's peer, as the facts do. */
+  async #place(actor: LedgerActor, txId: string): Promise<TransactionPlace> {
     let info: TransactionInfo;
     try {
-      info = await this.ledger.transactionInfo(txId);
+      info = await this.ledger.transactionInfo(actor, txId);
     } catch (err) {
       if (err instanceof GatewayError && err.code === GatewayErrorCode.NotFound) {
         return { blockNumber: null, validationCode: null };
