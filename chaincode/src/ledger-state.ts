@@ -171,7 +171,12 @@ export async function readPage(
         )
       : await ctx.stub.getStateByRangeWithPagination(query.startKey, query.endKey, pageSize, bookmark);
   const items = await drain(iterator);
-  return { items, bookmark: metadata.bookmark, fetchedRecordsCount: metadata.fetchedRecordsCount };
+  // fabric-shim leaves metadata undefined when the peer's is empty: an empty last page.
+  return {
+    items,
+    bookmark: metadata?.bookmark ?? '',
+    fetchedRecordsCount: metadata?.fetchedRecordsCount ?? 0,
+  };
 }
 
 /** A Fabric timestamp as Unix milliseconds. Transaction timestamps carry `seconds` as a Long, history as a number. */

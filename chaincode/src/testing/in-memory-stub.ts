@@ -190,9 +190,12 @@ export class InMemoryStub implements Stub {
     const all = this.#range(bookmark === '' ? start : bookmark, end, false);
     const items = all.slice(0, pageSize);
     const next = all[pageSize];
+    const metadata = { fetchedRecordsCount: items.length, bookmark: next ? next.key : '' };
     return {
       iterator: iterator(items),
-      metadata: { fetchedRecordsCount: items.length, bookmark: next ? next.key : '' },
+      // As fabric-shim hands it over: an empty page's metadata is all protobuf defaults, zero bytes on the wire,
+      // and the shim then gives no metadata object at all (seen on the native network).
+      metadata: (items.length === 0 && metadata.bookmark === '' ? undefined : metadata) as typeof metadata,
     };
   }
 
