@@ -1,0 +1,94 @@
+import { generateKeyPairSync } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { publicKeyPem } from '@provena/wire';
+import type { DeviceRecord } from '../../chaincode/src/device.model';
+import { deviceJson, PRODUCER } from '../../chaincode/src/testing/transaction-arguments';
+import {
+  freeBasePort,
+  networkScript,
+  nodePid,
+  type ConnectionSettings,
+} from '../support/fabric-network.harness';
+import { connectAs, evaluate, submit, type FabricClient } from './fabric-clients';
+
+// `network.sh up --orderers 3`: a Raft cluster of three orderers, which keeps ordering when one of them, the leader
+// included, dies. A network of its own, so the tier's one-orderer network is left as it is.
+
+const ORDERERS = ['orderer1', 'orderer2', 'orderer3'];
+let dir: string;
+let basePort: number;
+let connection: ConnectionSettings;
+let admin: FabricClient;
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'provena-raft-'));
+  basePort = await freeBasePort();
+  networkScript(dir, basePort, 'up', '--orderers', '3');
+  connection = JSON.parse(readFileSync(join(dir, 'connection.json'), 'utf8')) as ConnectionSettings;
+  admin = connectAs(connection, PRODUCER, 'admin');
+}, 600_000);
+
+afterAll(() => {
+  admin?.close();
+  if (dir) networkScript(dir, basePort, 'down', '--wipe');
+  rmSync(dir, { recursive: true, force: true });
+}, 120_000);
+
+/** The orderer whose operations endpoint says it leads the channel's Raft cluster. */
+async function leader(): Promise<string | undefined> {
+  for (const [i, name] of ORDERERS.entries()) {
+    const metrics = await fetch(`http://127.0.0.1:${basePort + 10 * i + 2}/metrics`).then(
+      (r) => r.text(),
+      () => '',
+    );
+    if (/^consensus_etcdraft_is_leader\{channel="provena"\} 1$/m.test(metrics)) return name;
+  }
+  return undefined;
+}
+
+async function register(id: string): Promise<DeviceRecord> {
+  const { publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  return (
+    await submit<DeviceRecord>(
+      admin,
+      'device:RegisterDevice',
+      deviceJson({ deviceId: id, publicKeyPem: publicKeyPem(publicKey) }),
+    )
+  ).result;
+}
+
+it('commits on three orderers, and again after the Raft leader is killed', async () => {
+  expect((await register('raft-before')).status).toBe('active');
+  const killed = await leader();
+  expect(killed).toBeDefined();
+  process.kill(nodePid(dir, killed!), 'SIGKILL');
+
+  // The two left elect a new leader (Raft's election timeout is a few seconds); until then the peers' gateway
+  // answers UNAVAILABLE, which a client retries, as the gateway's ingest does.
+  const deadline = Date.now() + 60_000;
+  let recorded: DeviceRecord | undefined;
+  let lastError: unknown;
+  // A fresh id per attempt: an attempt that timed out may still have been ordered.
+  for (let attempt = 1; !recorded && Date.now() < deadline; attempt++) {
+    try {
+      recorded = await register(`raft-after-${attempt}`);
+    } catch (err) {
+      lastError = err;
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+  }
+  if (!recorded) throw lastError;
+  expect(recorded.status).toBe('active');
+  const newLeader = await leader();
+  expect(newLeader).toBeDefined();
+  expect(newLeader).not.toBe(killed);
+  const auditor = connectAs(connection, 'AuditorMSP', 'auditor');
+  try {
+    const read = await evaluate<DeviceRecord>(auditor, 'device:GetDevice', recorded.deviceId);
+    expect(read.registeredAtTxId).toBe(recorded.registeredAtTxId);
+  } finally {
+    auditor.close();
+  }
+});
