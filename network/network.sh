@@ -193,9 +193,11 @@ orderer_tlsca() { printf '%s/crypto/ordererOrganizations/orderer.provena.local/t
 peer_tlsca() { printf '%s/tlsca/tlsca.%s.provena.local-cert.pem' "$(org_dir "$1")" "$1"; }
 first_orderer() { printf '127.0.0.1:%s' "${PORT[orderer1]}"; }
 
+# PEER_CALL_TIMEOUT=<seconds> bounds the call.
 as_admin() {
-  local org=$1
+  local org=$1 limit=()
   shift
+  [[ -z "${PEER_CALL_TIMEOUT:-}" ]] || limit=(timeout "$PEER_CALL_TIMEOUT")
   FABRIC_CFG_PATH="$state/nodes/peer0-$org" \
     FABRIC_LOGGING_SPEC='grpc=error:warning' \
     CORE_PEER_LOCALMSPID="${MSP[peer0-$org]}" \
@@ -203,7 +205,7 @@ as_admin() {
     CORE_PEER_ADDRESS="127.0.0.1:${PORT[peer0-$org]}" \
     CORE_PEER_TLS_ENABLED=true \
     CORE_PEER_TLS_ROOTCERT_FILE="$(peer_tlsca "$org")" \
-    "$FABRIC_BIN/peer" "$@"
+    "${limit[@]}" "$FABRIC_BIN/peer" "$@"
 }
 
 peer_orgs() { nodes_of_kind peer | sed 's/^peer0-//'; }
@@ -368,19 +370,31 @@ deploy_chaincode() {
   say "chaincode deployed in $((SECONDS - started)) s"
 }
 
-# Endorsement needs every organisation's peer to know the others (gossip membership); until then the gateway's
-# submits fail with "no combination of peers can be derived which satisfy the endorsement policy".
-wait_for_membership() {
-  local i
-  for ((i = 0; i < 120; i++)); do
-    if as_admin producer chaincode query -C "$CHANNEL" -n "$CHAINCODE" -c '{"function":"org.hyperledger.fabric:GetMetadata","Args":[]}' >/dev/null 2>&1 &&
-      as_admin carrier chaincode query -C "$CHANNEL" -n "$CHAINCODE" -c '{"function":"org.hyperledger.fabric:GetMetadata","Args":[]}' >/dev/null 2>&1 &&
-      [[ -n "$(discover_endorsers)" ]]; then
-      return 0
+# Endorsement needs each member's peer to reach its chaincode server, and every organisation's peer to know the
+# others (gossip membership); until then submits fail with "no combination of peers can be derived which satisfy the
+# endorsement policy". Waits for both, and says which is missing when they do not come.
+wait_for_endorsement() {
+  local org out last='' metadata='{"function":"org.hyperledger.fabric:GetMetadata","Args":[]}'
+  local deadline=$((SECONDS + 60))
+  while ((SECONDS < deadline)); do
+    last=''
+    for org in $(peer_orgs); do
+      pid_of "chaincode-$org" >/dev/null ||
+        die 1 "chaincode-$org exited; the end of its log ($logs/chaincode-$org.log):" "$(tail -n 15 "$logs/chaincode-$org.log")"
+      # A chaincode server that accepts connections but never answers would hold a query for the peer's 30 s.
+      if ! out=$(PEER_CALL_TIMEOUT=10 as_admin "$org" chaincode query -C "$CHANNEL" -n "$CHAINCODE" -c "$metadata" 2>&1); then
+        [[ -n "$out" ]] || out="no answer within 10 s"
+        last="peer0-$org cannot run the chaincode through chaincode-$org (127.0.0.1:${PORT[chaincode-$org]}): $(tail -n 1 <<<"$out")"
+        break
+      fi
+    done
+    if [[ -z "$last" ]]; then
+      [[ -n "$(discover_endorsers)" ]] && return 0
+      last="the peers answer, but peer0-producer's discovery finds no endorsers in CarrierMSP yet (gossip)"
     fi
     sleep 0.5
   done
-  die 1 "the peers answer but do not see each other after 60 s (gossip); logs: $logs/"
+  die 1 "$last (for 60 s); logs: $logs/"
 }
 
 # One line per layout of peers that satisfies the chaincode's endorsement policy, as the producer's peer sees it.
@@ -430,7 +444,7 @@ cmd_up() {
   join_peers
   say "deploying the chaincode as a service ($((SECONDS - t0)) s)"
   deploy_chaincode
-  wait_for_membership
+  wait_for_endorsement
   node "$netctl" connection "$state/connection.json.tmp" && mv "$state/connection.json.tmp" "$state/connection.json"
   trap - EXIT
   cmd_status_table
@@ -448,7 +462,7 @@ cmd_deploy() {
     pid_of "$n" >/dev/null || die 1 "$n is not running: run network/network.sh up"
   done
   deploy_chaincode
-  wait_for_membership
+  wait_for_endorsement
 }
 
 cmd_status_table() {
