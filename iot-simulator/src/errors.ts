@@ -27,6 +27,13 @@ export const SimulatorErrorCode = {
   PublisherClosed: 'PUBLISHER_CLOSED',
   /** A command-line argument or option value is missing or wrong. */
   BadArgument: 'BAD_ARGUMENT',
+  /** The gateway's REST API or event stream cannot be reached, or answered with something that is not its API. */
+  GatewayUnavailable: 'GATEWAY_UNAVAILABLE',
+  /**
+   * The ledger holds another public key for a device than the key store: its readings would all be refused
+   * (the key store was replaced after the device was registered).
+   */
+  DeviceKeyMismatch: 'DEVICE_KEY_MISMATCH',
 } as const;
 
 export type SimulatorErrorCode = (typeof SimulatorErrorCode)[keyof typeof SimulatorErrorCode];

@@ -1,6 +1,7 @@
 import { WireError } from '@provena/wire';
 import { ScenarioError, SimulatorError, SimulatorErrorCode } from '../errors';
 import { ExitCode, writeLine, type CliIo } from './cli-io';
+import { DEMO_USAGE, runDemoCommand } from './demo.command';
 import { GENERATE_USAGE, runGenerateCommand } from './generate.command';
 import { DEMAND_USAGE, PROVISION_USAGE, runDemandCommand, runProvisionCommand } from './gateway.command';
 import { HOSTILE_USAGE, runHostileCommand } from './hostile.command';
@@ -16,6 +17,7 @@ const COMMANDS: Record<string, (args: string[], io: CliIo) => Promise<number>> =
   load: runLoadCommand,
   provision: runProvisionCommand,
   demand: runDemandCommand,
+  demo: runDemoCommand,
 };
 
 export const USAGE = [
@@ -34,6 +36,8 @@ export const USAGE = [
   PROVISION_USAGE,
   '',
   DEMAND_USAGE,
+  '',
+  DEMO_USAGE,
 ].join('\n');
 
 /** Runs one CLI invocation and returns its exit code; never throws. */

@@ -5,6 +5,7 @@ import { openFileKeyStore } from '../devices/key-store';
 import {
   createDemandShipments,
   GatewayClient,
+  parseGatewayApiKeys,
   provisionScenarioOnGateway,
   type GatewayApiKeys,
 } from '../gateway/gateway-client';
@@ -22,8 +23,9 @@ import {
   type CliIo,
 } from './cli-io';
 
-const GATEWAY_OPTIONS = `  --gateway <url>       the gateway's REST API, e.g. http://127.0.0.1:3000
-  --api-keys <file>     JSON: { "<org>": { "admin": "pvk_...", "operator": "pvk_..." }, ... }`;
+export const GATEWAY_OPTIONS = `  --gateway <url>       the gateway's REST API, e.g. http://127.0.0.1:3000
+  --api-keys <file>     JSON: { "<org>": { "admin": "pvk_...", "operator": "pvk_..." }, ...,
+                        "AuditorMSP": { "auditor": "pvk_..." } } (the auditor's key: demo only)`;
 
 export const PROVISION_USAGE = `iot-simulator provision <scenario.json> --gateway <url> --api-keys <file> [--state <dir>]
   Creates the scenario's shipments, registers its devices' public keys (creating key pairs where missing) and
@@ -37,21 +39,34 @@ export const DEMAND_USAGE = `iot-simulator demand <scenario.json> --gateway <url
 ${GATEWAY_OPTIONS}
   --concurrency <n>     requests at once (default 8)`;
 
-/** `parseArgs` options both commands take. */
-const GATEWAY_ARGS = { gateway: { type: 'string' }, 'api-keys': { type: 'string' } } as const;
+/** `parseArgs` options the commands that talk to the gateway take. */
+export const GATEWAY_ARGS = { gateway: { type: 'string' }, 'api-keys': { type: 'string' } } as const;
+
+/**
+ * The gateway URL and API keys the options name, checked.
+ * @throws {@link SimulatorError} BAD_ARGUMENT for a missing option, a URL that is not http(s), or a key file
+ * that cannot be read or is not a keys file (every problem listed).
+ */
+export async function gatewayOptions(values: {
+  gateway?: string;
+  'api-keys'?: string;
+}): Promise<{ baseUrl: string; apiKeys: GatewayApiKeys; keysFile: string }> {
+  const baseUrl = requireOption('gateway', values.gateway, 'http://127.0.0.1:3000');
+  if (!/^https?:\/\/[^/]+/.test(baseUrl)) {
+    throw usageError(`--gateway must be a URL like http://127.0.0.1:3000, got "${baseUrl}"`);
+  }
+  const keysFile = requireOption('api-keys', values['api-keys'], 'keys.json');
+  let text: string;
+  try {
+    text = await readFile(keysFile, 'utf8');
+  } catch (err) {
+    throw usageError(`--api-keys: cannot read ${keysFile}: ${(err as Error).message}`);
+  }
+  return { baseUrl, apiKeys: parseGatewayApiKeys(text, `--api-keys ${keysFile}`), keysFile };
+}
 
 async function openClient(values: { gateway?: string; 'api-keys'?: string }): Promise<GatewayClient> {
-  const baseUrl = requireOption('gateway', values.gateway, 'http://127.0.0.1:3000');
-  const file = requireOption('api-keys', values['api-keys'], 'keys.json');
-  let apiKeys: GatewayApiKeys;
-  try {
-    apiKeys = JSON.parse(await readFile(file, 'utf8')) as GatewayApiKeys;
-  } catch (err) {
-    throw usageError(`--api-keys: cannot read ${file}: ${(err as Error).message}`);
-  }
-  if (typeof apiKeys !== 'object' || apiKeys === null || Array.isArray(apiKeys)) {
-    throw usageError(`--api-keys: ${file} must hold an object of organisations`);
-  }
+  const { baseUrl, apiKeys } = await gatewayOptions(values);
   return new GatewayClient({ baseUrl, apiKeys });
 }
 

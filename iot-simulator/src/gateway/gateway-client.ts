@@ -1,10 +1,96 @@
-import type { ComplianceProfile } from '@provena/wire';
+import { AUDITOR_MSP, type ComplianceProfile } from '@provena/wire';
 import type { DeviceRegistry } from '../devices/device-registry.port';
+import { SimulatorError, SimulatorErrorCode } from '../errors';
 import type { ShipmentPlan } from '../models/demand.model';
 import type { Scenario } from '../scenario/scenario.types';
+import type { LedgerReader, RecordedReading, RegisteredDeviceKey } from './ledger-reader.port';
+import { checkProvenanceView, type ShipmentProvenanceView } from './provenance-report';
 
-/** API keys by organisation and role, as `provena-gateway keys create` printed them. */
-export type GatewayApiKeys = Readonly<Record<string, Readonly<{ admin?: string; operator?: string }>>>;
+/** The roles an API key can have, as `provena-gateway keys create --role` names them. */
+export type GatewayRole = 'admin' | 'operator' | 'auditor';
+const ROLES: readonly GatewayRole[] = ['admin', 'operator', 'auditor'];
+
+/**
+ * API keys by organisation and role, as `provena-gateway keys create` printed them: `admin` and `operator` keys
+ * of member organisations, and the `auditor` key of `AuditorMSP`.
+ */
+export type GatewayApiKeys = Readonly<Record<string, Readonly<Partial<Record<GatewayRole, string>>>>>;
+
+/**
+ * Checks an API keys file's content: an object of organisations, each an object of roles (`admin`, `operator`,
+ * `auditor`) with non-empty string keys.
+ * @throws {@link SimulatorError} BAD_ARGUMENT naming every problem at once.
+ * @example
+ * const keys = parseGatewayApiKeys(await readFile('keys.json', 'utf8'), 'keys.json');
+ */
+export function parseGatewayApiKeys(text: string, source: string): GatewayApiKeys {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (err) {
+    throw new SimulatorError(
+      SimulatorErrorCode.BadArgument,
+      `${source} is not JSON: ${(err as Error).message}`,
+    );
+  }
+  const isObject = (v: unknown): v is Record<string, unknown> =>
+    typeof v === 'object' && v !== null && !Array.isArray(v);
+  if (!isObject(value)) {
+    throw new SimulatorError(
+      SimulatorErrorCode.BadArgument,
+      `${source} must hold an object of organisations, e.g. { "ProducerMSP": { "admin": "pvk_...", "operator": "pvk_..." } }`,
+    );
+  }
+  const problems: string[] = [];
+  for (const [org, roles] of Object.entries(value)) {
+    if (!isObject(roles)) {
+      problems.push(`${org}: must be an object of roles (admin, operator, auditor)`);
+      continue;
+    }
+    for (const [role, key] of Object.entries(roles)) {
+      if (!(ROLES as readonly string[]).includes(role)) {
+        problems.push(`${org}.${role}: unknown role; roles are ${ROLES.join(', ')}`);
+      } else if (typeof key !== 'string' || key.trim() === '') {
+        problems.push(`${org}.${role}: must be an API key (a non-empty string)`);
+      } else if (role === 'auditor' && org !== AUDITOR_MSP) {
+        problems.push(`${org}.auditor: auditor keys belong to ${AUDITOR_MSP}`);
+      }
+    }
+  }
+  if (problems.length > 0) {
+    throw new SimulatorError(
+      SimulatorErrorCode.BadArgument,
+      `${source}: ${problems.length} problem${problems.length === 1 ? '' : 's'}\n  ${problems.join('\n  ')}`,
+    );
+  }
+  return value as GatewayApiKeys;
+}
+
+/**
+ * The keys a scenario's set-up and read-back need: an admin key of each device owner, an operator key of each
+ * shipment's origin and, with `auditor`, the auditor key of `AuditorMSP`.
+ * @throws {@link SimulatorError} BAD_ARGUMENT listing every key missing.
+ */
+export function requireScenarioApiKeys(
+  apiKeys: GatewayApiKeys,
+  scenario: Scenario,
+  source: string,
+  options: { auditor?: boolean } = {},
+): void {
+  const needed = new Map<string, [string, GatewayRole]>();
+  const need = (org: string, role: GatewayRole): void => void needed.set(`${org}.${role}`, [org, role]);
+  for (const device of scenario.devices) need(device.ownerOrg, 'admin');
+  for (const shipment of scenario.shipments) need(shipment.originOrg, 'operator');
+  if (options.auditor) need(AUDITOR_MSP, 'auditor');
+  const missing = [...needed].filter(([, [org, role]]) => !apiKeys[org]?.[role]).map(([name]) => name);
+  if (missing.length > 0) {
+    throw new SimulatorError(
+      SimulatorErrorCode.BadArgument,
+      `${source} lacks ${missing.length === 1 ? 'a key' : 'keys'} the scenario needs: ${missing.join(', ')} ` +
+        '(create them with provena-gateway keys create --role <role> --org <org>)',
+    );
+  }
+}
 
 /** A refusal from the gateway's REST API: its HTTP status and the body's stable code. */
 export class GatewayRequestError extends Error {
@@ -18,6 +104,36 @@ export class GatewayRequestError extends Error {
   }
 }
 
+/** The error a non-2xx answer stands for, with the code and message of the gateway's JSON body when it has one. */
+export async function gatewayRequestError(response: Response): Promise<GatewayRequestError> {
+  const error = (await response.json().catch(() => ({}))) as { code?: string; message?: string };
+  return new GatewayRequestError(
+    response.status,
+    error.code ?? 'UNKNOWN',
+    error.message ?? response.statusText,
+  );
+}
+
+/**
+ * `connect ECONNREFUSED 127.0.0.1:3000` rather than fetch's bare `fetch failed`. Duck-typed: errors from another
+ * realm (a test runner's) are not `instanceof Error` here, and a connection refused on every address of a host
+ * name is an AggregateError with an empty message and a code.
+ */
+export function causeOf(err: unknown): string {
+  const text = (e: unknown): string | undefined => {
+    const { message, code } = (e ?? {}) as { message?: unknown; code?: unknown };
+    if (typeof message === 'string' && message !== '') return message;
+    return typeof code === 'string' ? code : undefined;
+  };
+  return text((err as { cause?: unknown } | null)?.cause) ?? text(err) ?? String(err);
+}
+
+/** The shape of a page of readings from `GET /devices/:id/readings` (the chaincode's `ReadingRecord`s). */
+interface ReadingPage {
+  items: { reading: Omit<RecordedReading, 'txId'>; txId: string }[];
+  bookmark: string;
+}
+
 export interface GatewayClientOptions {
   /** e.g. `http://127.0.0.1:3000` */
   readonly baseUrl: string;
@@ -25,10 +141,13 @@ export interface GatewayClientOptions {
 }
 
 /**
- * The few gateway REST calls the simulator makes to set a scenario up: devices (as an admin of their owner),
- * shipments and attachments (as an operator of the shipment's origin).
+ * The few gateway REST calls the simulator makes: to set a scenario up, devices (as an admin of their owner),
+ * shipments and attachments (as an operator of the shipment's origin); to read the ledger back (as the auditor,
+ * `AuditorMSP`), the {@link LedgerReader} calls.
+ * @throws {@link SimulatorError} GATEWAY_UNAVAILABLE from any call when the gateway cannot be reached;
+ * {@link GatewayRequestError} when it refuses the request; an `Error` when the keys lack the key a call needs.
  */
-export class GatewayClient {
+export class GatewayClient implements LedgerReader {
   constructor(private readonly options: GatewayClientOptions) {}
 
   async provisionDevice(device: {
@@ -62,25 +181,100 @@ export class GatewayClient {
     });
   }
 
-  #key(org: string, role: 'admin' | 'operator'): string {
+  async readingsOf(deviceId: string, fromMs: number, toMs: number): Promise<RecordedReading[]> {
+    const readings: RecordedReading[] = [];
+    const base = `/devices/${encodeURIComponent(deviceId)}/readings?from=${fromMs}&to=${toMs}`;
+    let bookmark = '';
+    do {
+      const page = await this.#get<ReadingPage>(
+        this.#auditorKey(),
+        bookmark === '' ? base : `${base}&bookmark=${encodeURIComponent(bookmark)}`,
+      );
+      for (const { reading, txId } of page.items) {
+        readings.push({
+          deviceId: reading.deviceId,
+          seq: reading.seq,
+          measuredAt: reading.measuredAt,
+          ...(reading.shipmentId !== undefined && { shipmentId: reading.shipmentId }),
+          measurements: reading.measurements,
+          txId,
+        });
+      }
+      // The bookmark of the last page is empty; an empty page ends the walk too, whatever it says.
+      bookmark = page.items.length > 0 && page.bookmark !== bookmark ? page.bookmark : '';
+    } while (bookmark !== '');
+    return readings;
+  }
+
+  async deviceKeys(deviceId: string): Promise<RegisteredDeviceKey[] | undefined> {
+    try {
+      const device = await this.#get<{ keys: RegisteredDeviceKey[] }>(
+        this.#auditorKey(),
+        `/devices/${encodeURIComponent(deviceId)}`,
+      );
+      return device.keys;
+    } catch (err) {
+      if (err instanceof GatewayRequestError && err.status === 404) return undefined;
+      throw err;
+    }
+  }
+
+  async shipmentProvenance(shipmentId: string): Promise<ShipmentProvenanceView> {
+    const view = await this.#get<unknown>(
+      this.#auditorKey(),
+      `/shipments/${encodeURIComponent(shipmentId)}/provenance`,
+    );
+    return checkProvenanceView(view, shipmentId);
+  }
+
+  #auditorKey(): string {
+    return this.#key(AUDITOR_MSP, 'auditor');
+  }
+
+  #key(org: string, role: GatewayRole): string {
     const key = this.options.apiKeys[org]?.[role];
     if (!key) throw new Error(`no ${role} API key for ${org}: add it to the API keys file`);
     return key;
   }
 
   async #post(key: string, path: string, body: unknown): Promise<void> {
-    const response = await fetch(new URL(path, this.options.baseUrl), {
+    const response = await this.#fetch(path, {
       method: 'POST',
       headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
       body: JSON.stringify(body),
     });
-    if (response.ok) return;
-    const error = (await response.json().catch(() => ({}))) as { code?: string; message?: string };
-    throw new GatewayRequestError(
-      response.status,
-      error.code ?? 'UNKNOWN',
-      error.message ?? response.statusText,
-    );
+    if (response.ok) {
+      await response.body?.cancel();
+      return;
+    }
+    throw await gatewayRequestError(response);
+  }
+
+  async #get<T>(key: string, path: string): Promise<T> {
+    const response = await this.#fetch(path, { headers: { authorization: `Bearer ${key}` } });
+    if (!response.ok) throw await gatewayRequestError(response);
+    try {
+      return (await response.json()) as T;
+    } catch (err) {
+      throw new SimulatorError(
+        SimulatorErrorCode.GatewayUnavailable,
+        `GET ${path} at ${this.options.baseUrl} answered ${response.status} without JSON: is that the gateway?`,
+        { cause: err },
+      );
+    }
+  }
+
+  async #fetch(path: string, init: RequestInit): Promise<Response> {
+    const url = new URL(path, this.options.baseUrl);
+    try {
+      return await fetch(url, init);
+    } catch (err) {
+      throw new SimulatorError(
+        SimulatorErrorCode.GatewayUnavailable,
+        `the gateway at ${url.origin} does not answer: ${causeOf(err)}`,
+        { cause: err },
+      );
+    }
   }
 }
 

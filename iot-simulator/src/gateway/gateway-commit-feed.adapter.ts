@@ -1,4 +1,6 @@
-import type { CommitFeed, CommittedReading } from '../load/commit-feed.port';
+import { SimulatorError, SimulatorErrorCode } from '../errors';
+import type { CommitFeed, CommittedReading, IngestTransaction } from '../load/commit-feed.port';
+import { causeOf, gatewayRequestError } from './gateway-client';
 
 export interface GatewayCommitFeedOptions {
   /** e.g. `http://127.0.0.1:3000` */
@@ -7,21 +9,46 @@ export interface GatewayCommitFeedOptions {
   readonly apiKey: string;
 }
 
+/** The `data` of an ingest event on `/events` (the gateway's `feedEventsOf`). */
+interface IngestEventData {
+  txId?: string;
+  blockNumber?: string;
+  duplicates?: number;
+  refused?: number;
+  readings?: CommittedReading[];
+}
+
 /**
  * Commits from the gateway's Server-Sent Events (`/events?types=ingest`): each ingest event names the readings its
- * transaction recorded.
+ * transaction recorded and counts the duplicates and refusals it found.
+ * @throws from `watch`: {@link SimulatorError} GATEWAY_UNAVAILABLE when the gateway cannot be reached;
+ * `GatewayRequestError` when it refuses the stream (a bad API key, for one).
  */
 export function newGatewayCommitFeed(options: GatewayCommitFeedOptions): CommitFeed {
   const abort = new AbortController();
   let reading: Promise<void> | undefined;
   return {
     async watch(listener) {
-      const response = await fetch(new URL('/events?types=ingest', options.baseUrl), {
-        headers: { authorization: `Bearer ${options.apiKey}`, accept: 'text/event-stream' },
-        signal: abort.signal,
-      });
-      if (!response.ok || !response.body) {
-        throw new Error(`the gateway's event stream answered ${response.status}`);
+      const url = new URL('/events?types=ingest', options.baseUrl);
+      let response: Response;
+      try {
+        response = await fetch(url, {
+          headers: { authorization: `Bearer ${options.apiKey}`, accept: 'text/event-stream' },
+          signal: abort.signal,
+        });
+      } catch (err) {
+        throw new SimulatorError(
+          SimulatorErrorCode.GatewayUnavailable,
+          `the gateway's event stream at ${url.href} does not answer: ${causeOf(err)}`,
+          { cause: err },
+        );
+      }
+      if (!response.ok) throw await gatewayRequestError(response);
+      if (!response.body) {
+        throw new SimulatorError(
+          SimulatorErrorCode.GatewayUnavailable,
+          `the gateway's event stream at ${url.href} answered ${response.status} without a body`,
+        );
       }
       const decoder = new TextDecoder();
       const stream = response.body;
@@ -40,8 +67,14 @@ export function newGatewayCommitFeed(options: GatewayCommitFeedOptions): CommitF
                 .map((line) => line.slice(5).trimStart())
                 .join('\n');
               if (data === '') continue;
-              const readings = (JSON.parse(data) as { readings?: CommittedReading[] }).readings;
-              if (readings && readings.length > 0) listener(readings);
+              const ingest = JSON.parse(data) as IngestEventData;
+              const transaction: IngestTransaction = {
+                txId: ingest.txId ?? '',
+                blockNumber: ingest.blockNumber ?? '',
+                duplicates: ingest.duplicates ?? 0,
+                refused: ingest.refused ?? 0,
+              };
+              listener(ingest.readings ?? [], transaction);
             }
           }
         } catch (err) {

@@ -1,0 +1,124 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { PassThrough } from 'node:stream';
+import type { INestApplication } from '@nestjs/common';
+import { Test } from '@nestjs/testing';
+import { loadScenario, planScenario, runCli } from '@provena/iot-simulator';
+import { startTestBroker, type TestBroker } from '../../test/support/mosquitto.harness';
+import { ApiKeyStore } from '../src/api/auth/api-key.store';
+import { AppModule } from '../src/app.module';
+import { InMemoryLedgerAdapter } from '../src/testing/in-memory-ledger.adapter';
+import { testGatewayConfig } from './ingest.harness';
+
+const DEMO = resolve(__dirname, '../../iot-simulator/scenarios/demo.json');
+
+// `npm start`'s demo step, run in process (`runCli`, not a child process) against the gateway with a real
+// Mosquitto and the in-memory ledger double running the real chaincode: provisioning through the REST API,
+// readings over MQTT followed to the ledger on the gateway's event stream, provenance read back as the auditor.
+describe('simulator demo command → Mosquitto → gateway (in-memory ledger double)', () => {
+  let broker: TestBroker;
+  let app: INestApplication;
+  const ledger = new InMemoryLedgerAdapter();
+  const dir = mkdtempSync(join(tmpdir(), 'provena-demo-command-'));
+
+  beforeAll(async () => {
+    broker = await startTestBroker({ persistence: true });
+    const moduleRef = await Test.createTestingModule({
+      imports: [
+        AppModule.forRoot(
+          testGatewayConfig({
+            brokerUrl: broker.url,
+            dir,
+            clientId: 'gateway-demo-command-test',
+            org: 'ProducerMSP',
+            rateLimitPerMinute: 6000,
+          }),
+          ledger,
+        ),
+      ],
+    }).compile();
+    app = moduleRef.createNestApplication({ logger: false });
+    await app.listen(0, '127.0.0.1');
+  });
+
+  afterAll(async () => {
+    await app?.close();
+    await broker?.cleanup();
+  });
+
+  async function demo(keysFile: string): Promise<{ code: number; stdout: string; stderr: string }> {
+    const { port } = app.getHttpServer().address() as { port: number };
+    const stdout = new PassThrough();
+    const stderr = new PassThrough();
+    const out: string[] = [];
+    const err: string[] = [];
+    stdout.on('data', (c: Buffer) => out.push(c.toString('utf8')));
+    stderr.on('data', (c: Buffer) => err.push(c.toString('utf8')));
+    const code = await runCli(
+      [
+        'demo',
+        DEMO,
+        '--gateway',
+        `http://127.0.0.1:${port}`,
+        '--broker',
+        broker.url,
+        '--api-keys',
+        keysFile,
+        '--state',
+        join(dir, 'state'),
+        '--commit-wait',
+        '30s',
+      ],
+      { stdout, stderr },
+    );
+    return { code, stdout: out.join(''), stderr: err.join('') };
+  }
+
+  it('reports every reading committed and prints the provenance with the breach; a rerun publishes nothing', async () => {
+    const keys = app.get(ApiKeyStore);
+    const key = async (role: 'admin' | 'operator' | 'auditor', org: string) =>
+      (await keys.create({ role, org, label: `${role} ${org}` })).key;
+    const apiKeys: Record<string, Record<string, string>> = {
+      AuditorMSP: { auditor: await key('auditor', 'AuditorMSP') },
+    };
+    const scenario = await loadScenario(DEMO);
+    for (const org of scenario.organisations) {
+      apiKeys[org.id] = { admin: await key('admin', org.id), operator: await key('operator', org.id) };
+    }
+    const keysFile = join(dir, 'api-keys.json');
+    writeFileSync(keysFile, JSON.stringify(apiKeys));
+    const total = planScenario(scenario).totalReadings;
+    const shipment = scenario.shipments[0]?.id as string;
+
+    const first = await demo(keysFile);
+    expect(first.stderr).toBe('');
+    expect(first.code).toBe(0);
+    expect(first.stdout).toContain('[1/3] provisioned');
+    expect(first.stdout).toContain(
+      `published ${total}/${total}, acknowledged ${total}, committed ${total}/${total}, refused 0`,
+    );
+    expect(first.stdout).toMatch(
+      new RegExp(
+        `done: ${total} of ${total} readings on the ledger \\(${total} published now in \\d+ transactions?`,
+      ),
+    );
+    expect(first.stdout).toContain(`Shipment ${shipment}: `);
+    expect(first.stdout).toContain('    1. created   → ProducerMSP, by ProducerMSP');
+    expect(first.stdout).toMatch(/Compliance breaches \([1-9]\d*, [1-9]\d* open\)/);
+    expect(first.stdout).toMatch(
+      /temperatureC\.max \(limit 8\) observed \d+(\.\d+)?: logger-demo-1 seq \d+, measured [^;]+; open/,
+    );
+    expect(first.stdout).toMatch(/recorded in block \d+, transaction [0-9a-f]{64}:/);
+    expect(first.stdout).toContain(`demo done: ${total} readings of ${scenario.name} on the ledger`);
+
+    // A second `npm start`: nothing new is created, published or recorded.
+    const second = await demo(keysFile);
+    expect(second.code).toBe(0);
+    expect(second.stdout).toContain(`all ${total} readings are on the ledger already`);
+    expect(second.stdout).not.toContain('published ');
+    const count = (text: string): string | undefined =>
+      /Readings recorded \(([\d,]+) readings/.exec(text)?.[1];
+    expect(count(second.stdout)).toBe(count(first.stdout));
+  });
+});
