@@ -94,7 +94,7 @@ describe('simulator demo command → Mosquitto → gateway (in-memory ledger dou
     const first = await demo(keysFile);
     expect(first.stderr).toBe('');
     expect(first.code).toBe(0);
-    expect(first.stdout).toContain('[1/3] provisioned');
+    expect(first.stdout).toContain('[1/4] provisioned');
     expect(first.stdout).toContain(
       `published ${total}/${total}, acknowledged ${total}, committed ${total}/${total}, refused 0`,
     );
@@ -105,18 +105,24 @@ describe('simulator demo command → Mosquitto → gateway (in-memory ledger dou
     );
     expect(first.stdout).toContain(`Shipment ${shipment}: `);
     expect(first.stdout).toContain('    1. created   → ProducerMSP, by ProducerMSP');
-    expect(first.stdout).toMatch(/Compliance breaches \([1-9]\d*, [1-9]\d* open\)/);
+    // The hand-over: refused while the excursion's breaches are open, accepted once the sender decided on them.
+    expect(first.stdout).toContain('CarrierMSP cannot accept yet: 409 OPEN_BREACH');
+    expect(first.stdout).toMatch(/ProducerMSP records "quarantine" for [1-9]\d* breach\(es\)/);
+    expect(first.stdout).toMatch(/CarrierMSP accepts custody \(block \d+, transaction [0-9a-f]{64}\)/);
+    expect(first.stdout).toMatch(/Compliance breaches \([1-9]\d*, 0 open\)/);
     expect(first.stdout).toMatch(
-      /temperatureC\.max \(limit 8\) observed \d+(\.\d+)?: logger-demo-1 seq \d+, measured [^;]+; open/,
+      /temperatureC\.max \(limit 8\) observed \d+(\.\d+)?: logger-demo-1 seq \d+, measured [^;]+; quarantine/,
     );
     expect(first.stdout).toMatch(/recorded in block \d+, transaction [0-9a-f]{64}:/);
     expect(first.stdout).toContain(`demo done: ${total} readings of ${scenario.name} on the ledger`);
 
     // A second `npm start`: nothing new is created, published or recorded.
     const second = await demo(keysFile);
+    expect(second.stderr).toBe('');
     expect(second.code).toBe(0);
     expect(second.stdout).toContain(`all ${total} readings are on the ledger already`);
     expect(second.stdout).not.toContain('published ');
+    expect(second.stdout).toContain('ProducerMSP → CarrierMSP: already on the ledger');
     const count = (text: string): string | undefined =>
       /Readings recorded \(([\d,]+) readings/.exec(text)?.[1];
     expect(count(second.stdout)).toBe(count(first.stdout));

@@ -1,3 +1,4 @@
+import { playHandovers } from '../gateway/custody-handovers';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import type { Writable } from 'node:stream';
@@ -191,7 +192,7 @@ export async function runDemoCommand(args: string[], io: CliIo): Promise<number>
     const keys = await openFileKeyStore({ directory: join(values.state, 'keys') });
     await provisionScenarioOnGateway(scenario, (id) => keys.ensureKey(id), client);
     out(
-      `[1/3] provisioned: ${shipments}, ${n(scenario.devices.length)} devices with ` +
+      `[1/4] provisioned: ${shipments}, ${n(scenario.devices.length)} devices with ` +
         `their public keys, ${n(attachments)} attachments (what existed was left as it was)`,
     );
 
@@ -211,14 +212,14 @@ export async function runDemoCommand(args: string[], io: CliIo): Promise<number>
     let readings: PublishUntilCommittedResult | undefined;
     if (onLedger.missing.length === 0) {
       out(
-        `[2/3] all ${n(plan.totalReadings)} readings are on the ledger already (an earlier run recorded them): ` +
+        `[2/4] all ${n(plan.totalReadings)} readings are on the ledger already (an earlier run recorded them): ` +
           'nothing to publish',
       );
     } else {
       const deviceIds = [...new Set(onLedger.missing.map((s) => s.deviceId))];
       await checkDeviceKeys(deviceIds, client, (id) => keys.ensureKey(id));
       out(
-        `[2/3] publishing ${n(onLedger.missing.length)} readings` +
+        `[2/4] publishing ${n(onLedger.missing.length)} readings` +
           (onLedger.onLedger > 0
             ? ` (${n(onLedger.onLedger)} of ${n(plan.totalReadings)} are on the ledger already)`
             : '') +
@@ -260,17 +261,26 @@ export async function runDemoCommand(args: string[], io: CliIo): Promise<number>
       for (const line of formatDemoReadingsResult(readings)) out(`${INDENT}${line}`);
     }
 
-    // 3. What an auditor sees.
+    // 3. Custody changes hands as the scenario says, through the organisations' own operator keys.
+    stepName = 'handing custody over';
+    for (const shipment of scenario.shipments.filter((s) => s.handovers.length > 0)) {
+      out(`[3/4] custody of ${shipment.id}:`);
+      await playHandovers(shipment, client, (line) => out(`${INDENT}${line}`));
+    }
+    if (!scenario.shipments.some((s) => s.handovers.length > 0))
+      out('[3/4] no custody hand-overs in the scenario');
+
+    // 4. What an auditor sees.
     stepName = 'reading the provenance back as the auditor';
     for (const shipment of scenario.shipments) {
       out(
-        `[3/3] provenance of ${shipment.id}, as ${AUDITOR_MSP}'s auditor sees it (GET /shipments/${shipment.id}/provenance):`,
+        `[4/4] provenance of ${shipment.id}, as ${AUDITOR_MSP}'s auditor sees it (GET /shipments/${shipment.id}/provenance):`,
       );
       out('');
-      out(formatShipmentProvenance(await client.shipmentProvenance(shipment.id)));
+      out(formatShipmentProvenance(await client.shipmentProvenance(shipment.id), { maxBreaches: 5 }));
       out('');
     }
-    if (scenario.shipments.length === 0) out('[3/3] the scenario has no shipments: no provenance to read');
+    if (scenario.shipments.length === 0) out('[4/4] the scenario has no shipments: no provenance to read');
 
     if (readings && !readings.complete) {
       const p = readings.progress;

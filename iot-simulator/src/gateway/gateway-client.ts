@@ -1,3 +1,4 @@
+import type { CustodyGateway, ShipmentState, WritePlace } from './custody-handovers';
 import { AUDITOR_MSP, type ComplianceProfile } from '@provena/wire';
 import type { DeviceRegistry } from '../devices/device-registry.port';
 import { SimulatorError, SimulatorErrorCode } from '../errors';
@@ -147,7 +148,9 @@ export interface GatewayClientOptions {
  * @throws {@link SimulatorError} GATEWAY_UNAVAILABLE from any call when the gateway cannot be reached;
  * {@link GatewayRequestError} when it refuses the request; an `Error` when the keys lack the key a call needs.
  */
-export class GatewayClient implements LedgerReader {
+const shipmentPath = (shipmentId: string): string => `/shipments/${encodeURIComponent(shipmentId)}`;
+
+export class GatewayClient implements LedgerReader, CustodyGateway {
   constructor(private readonly options: GatewayClientOptions) {}
 
   async provisionDevice(device: {
@@ -219,6 +222,47 @@ export class GatewayClient implements LedgerReader {
     }
   }
 
+  /** The shipment as it stands, read with the auditor's key or, given `asOrg`, that organisation's operator key. */
+  async shipment(shipmentId: string, asOrg?: string): Promise<ShipmentState> {
+    const key = asOrg === undefined ? this.#auditorKey() : this.#key(asOrg, 'operator');
+    return this.#get<ShipmentState>(key, shipmentPath(shipmentId));
+  }
+
+  async openBreachIds(shipmentId: string): Promise<string[]> {
+    const view = await this.shipmentProvenance(shipmentId);
+    return view.breaches.filter((b) => b.disposition === null).map((b) => b.breachId);
+  }
+
+  async offerCustody(fromOrg: string, shipmentId: string, toOrg: string): Promise<WritePlace> {
+    return this.#write(this.#key(fromOrg, 'operator'), `${shipmentPath(shipmentId)}/custody/offer`, {
+      toOrg,
+    });
+  }
+
+  async acceptCustody(toOrg: string, shipmentId: string): Promise<WritePlace> {
+    return this.#write(this.#key(toOrg, 'operator'), `${shipmentPath(shipmentId)}/custody/accept`, {});
+  }
+
+  async rejectCustody(toOrg: string, shipmentId: string, reason: string): Promise<WritePlace> {
+    return this.#write(this.#key(toOrg, 'operator'), `${shipmentPath(shipmentId)}/custody/reject`, {
+      reason,
+    });
+  }
+
+  async disposeBreaches(
+    org: string,
+    shipmentId: string,
+    breachIds: readonly string[],
+    decision: 'release' | 'quarantine' | 'destroy' | 'return',
+    note: string,
+  ): Promise<WritePlace> {
+    return this.#write(this.#key(org, 'operator'), `${shipmentPath(shipmentId)}/breaches/disposition`, {
+      breachIds,
+      decision,
+      note,
+    });
+  }
+
   async shipmentProvenance(shipmentId: string): Promise<ShipmentProvenanceView> {
     const view = await this.#get<unknown>(
       this.#auditorKey(),
@@ -248,6 +292,18 @@ export class GatewayClient implements LedgerReader {
       return;
     }
     throw await gatewayRequestError(response);
+  }
+
+  /** A write route: its answer names the transaction and block that committed it. */
+  async #write(key: string, path: string, body: unknown): Promise<WritePlace> {
+    const response = await this.#fetch(path, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    if (!response.ok) throw await gatewayRequestError(response);
+    const { txId, blockNumber } = (await response.json()) as Partial<WritePlace>;
+    return { txId: String(txId), blockNumber: String(blockNumber) };
   }
 
   async #get<T>(key: string, path: string): Promise<T> {
@@ -317,7 +373,9 @@ export async function provisionScenarioOnGateway(
   for (const shipment of scenario.shipments) {
     const deviceIds = scenario.devices.filter((d) => d.shipmentId === shipment.id).map((d) => d.id);
     if (deviceIds.length === 0) continue;
-    await client.attachDevices(shipment.originOrg, shipment.id, deviceIds).catch((err: unknown) => {
+    // Only the custodian may attach, and after a hand-over (an earlier run's) that is no longer the origin.
+    const { custodianOrg } = await client.shipment(shipment.id, shipment.originOrg);
+    await client.attachDevices(custodianOrg, shipment.id, deviceIds).catch((err: unknown) => {
       // A second run: the chaincode answers CONFLICT for a device already attached.
       if (!(err instanceof GatewayRequestError && err.code === 'CONFLICT')) throw err;
     });
