@@ -1,13 +1,107 @@
 #!/usr/bin/env bash
-# The README's main job (`npm start`): installs and builds, makes sure a broker runs, plays the demo devices over
-# MQTT, then sets up Fabric. Each later part (network, gateway, forecasting) extends this one pipeline.
+# The README's main job (`npm start [-- --detach]`): the whole pipeline, end to end, on this machine.
+#   dependencies and build → Fabric's binaries (cached) → the native network and the chaincode → Provena's broker →
+#   the gateway → the demo devices provisioned through the REST API, their signed readings published over MQTT and
+#   followed until every one is committed → the demo shipment's provenance read back from the ledger as an auditor.
+# Then it keeps serving until Ctrl-C, which stops everything it started (`npm stop` does the same for --detach).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-step() { printf '\n==> %s\n' "$*"; }
-export PROVENA_MQTT_URL="${PROVENA_MQTT_URL:-mqtt://127.0.0.1:1883}"
-simulator=(node iot-simulator/dist/cli.js)
-scenario=iot-simulator/scenarios/demo.json
+detach=0
+for arg in "$@"; do
+  case "$arg" in
+    --detach) detach=1 ;;
+    *)
+      echo "usage: npm start [-- --detach]" >&2
+      exit 2
+      ;;
+  esac
+done
+
+t0=$SECONDS
+step() { printf '\n==> %s (%d s)\n' "$*" $((SECONDS - t0)); }
+fail() {
+  printf '\nERROR: %s\n' "$@" >&2
+  exit 1
+}
+
+provena=$PWD/.provena
+export PROVENA_NETWORK_DIR=${PROVENA_NETWORK_DIR:-$provena/network}
+readonly run_dir=$provena/run logs=$provena/logs demo_keys=$provena/demo/api-keys.json
+readonly gateway_keys=${PROVENA_API_KEYS_FILE:-$provena/api-keys.json}
+readonly http_port=${PROVENA_HTTP_PORT:-3000}
+readonly gateway_url=http://127.0.0.1:$http_port
+readonly scenario=iot-simulator/scenarios/demo.json
+gateway=(node "$PWD/gateway/dist/main.js")
+mkdir -p "$run_dir" "$logs"
+
+# Whatever fails after something was started: say what runs and how to stop it, rather than leave it silently.
+started_something=0
+on_exit() {
+  local status=$?
+  if [[ $status -ne 0 && $started_something -eq 1 ]]; then
+    printf '\nThe pipeline stopped (exit %s) with parts of it running; `npm stop` stops them all. Logs: %s, %s/logs\n' \
+      "$status" "$logs" "$PROVENA_NETWORK_DIR" >&2
+  fi
+}
+trap on_exit EXIT
+
+gateway_pid() {
+  local pid
+  pid=$(cat "$run_dir/gateway.pid" 2>/dev/null) || return 1
+  [[ "$pid" =~ ^[0-9]+$ ]] && tr '\0' '\n' 2>/dev/null <"/proc/$pid/environ" | grep -qxF "PROVENA_NODE=$provena/gateway" || return 1
+  printf '%s\n' "$pid"
+}
+
+# The demo's API keys: one per organisation and role, created before the gateway starts (it reads the hashed keys
+# file at start). The plain keys stay in .provena/demo (0600), for the simulator and for you to try the API with.
+ensure_demo_keys() {
+  if [[ -f "$demo_keys" && -f "$gateway_keys" ]]; then return 0; fi
+  mkdir -p "$(dirname "$demo_keys")"
+  rm -f "$demo_keys"
+  key() { PROVENA_API_KEYS_FILE=$gateway_keys "${gateway[@]}" keys create --role "$1" --org "$2" --label "npm start demo"; }
+  local pa po ca co au
+  pa=$(key admin ProducerMSP) po=$(key operator ProducerMSP) ca=$(key admin CarrierMSP) co=$(key operator CarrierMSP)
+  au=$(key auditor AuditorMSP)
+  (
+    umask 077
+    printf '{ "ProducerMSP": { "admin": "%s", "operator": "%s" },\n  "CarrierMSP": { "admin": "%s", "operator": "%s" },\n  "AuditorMSP": { "auditor": "%s" } }\n' \
+      "$pa" "$po" "$ca" "$co" "$au" >"$demo_keys"
+  )
+  echo "API keys for the demo's organisations: $demo_keys"
+}
+
+start_gateway() {
+  local pid owner i
+  if pid=$(gateway_pid); then
+    echo "the gateway already runs (pid $pid) on $gateway_url"
+    return 0
+  fi
+  owner=$(node network/lib/netctl.mjs port-owner "$http_port")
+  [[ -z "$owner" ]] || fail "port $http_port, where the gateway should listen, is taken by $owner" \
+    "stop that process, or choose another port: PROVENA_HTTP_PORT=<port> npm start"
+  ensure_demo_keys
+  printf '\n==== gateway started %s\n' "$(date -u +%FT%TZ)" >>"$logs/gateway.log"
+  env PROVENA_FABRIC_CONNECTION="$PROVENA_NETWORK_DIR/connection.json" \
+    PROVENA_INGEST_ORG="${PROVENA_INGEST_ORG:-ProducerMSP}" \
+    PROVENA_MQTT_URL="$mqtt_url" \
+    PROVENA_HTTP_PORT="$http_port" \
+    PROVENA_API_KEYS_FILE="$gateway_keys" \
+    PROVENA_EVENTS_CHECKPOINT_FILE="${PROVENA_EVENTS_CHECKPOINT_FILE:-$provena/gateway-events.checkpoint.json}" \
+    PROVENA_FORECAST_DIR="${PROVENA_FORECAST_DIR:-$provena/forecasts}" \
+    PROVENA_NODE="$provena/gateway" \
+    setsid "${gateway[@]}" >>"$logs/gateway.log" 2>&1 </dev/null &
+  echo $! >"$run_dir/gateway.pid"
+  for ((i = 0; i < 600; i++)); do
+    if node network/lib/netctl.mjs wait-http "$gateway_url/ready" 100 2>/dev/null; then
+      echo "gateway ready on $gateway_url (pid $(cat "$run_dir/gateway.pid"), log $logs/gateway.log)"
+      return 0
+    fi
+    kill -0 "$(cat "$run_dir/gateway.pid")" 2>/dev/null ||
+      fail "the gateway exited while starting; the end of its log ($logs/gateway.log):" "$(tail -n 20 "$logs/gateway.log")"
+  done
+  fail "the gateway did not become ready (broker and Fabric reachable) within 60 s; its log: $logs/gateway.log"
+}
 
 step "Dependencies"
 bash scripts/ensure-deps.sh
@@ -15,25 +109,51 @@ bash scripts/ensure-deps.sh
 step "Build"
 npm run build
 
-step "MQTT broker at $PROVENA_MQTT_URL"
-bash scripts/start-mosquitto.sh
+step "Fabric binaries (v3.1.5)"
+bash network/install-fabric.sh >/dev/null
 
-step "Demo devices: $scenario"
-"${simulator[@]}" validate "$scenario"
-# --unpaced: the demo's ten simulated minutes go out as fast as the broker acknowledges them.
-"${simulator[@]}" publish "$scenario" --broker "$PROVENA_MQTT_URL" --unpaced
+step "Fabric network (state, logs and pid files in $PROVENA_NETWORK_DIR)"
+started_something=1
+bash network/network.sh up
 
-step "Fabric v3.1.5 binaries"
-status=0
-bash network/install-fabric.sh || status=$?
-if [[ $status -ne 0 ]]; then
-  cat >&2 <<MSG
+step "MQTT broker"
+mqtt_url=$(bash scripts/start-mosquitto.sh)
 
-The pipeline stops here (exit $status): Fabric's binaries could not be installed, so there is no network to record
-the demo readings on. See the message above; on machines whose Go module proxy refuses github.com/hyperledger/*
-this is issue #2, blocked.
-MSG
-  exit "$status"
+step "Gateway"
+start_gateway
+
+step "Demo: $scenario"
+node iot-simulator/dist/cli.js demo "$scenario" --gateway "$gateway_url" --broker "$mqtt_url" --api-keys "$demo_keys"
+
+cat <<NEXT
+
+Provena is running ($((SECONDS - t0)) s from the start of npm start to the provenance above).
+  REST API and its OpenAPI page   $gateway_url/docs   (API keys for each organisation: $demo_keys)
+  live ledger events (SSE)        curl -N -H "Authorization: Bearer <key>" $gateway_url/events
+  health, readiness, metrics      $gateway_url/health  $gateway_url/ready  $gateway_url/metrics
+  logs                            $logs/gateway.log, $PROVENA_NETWORK_DIR/logs/, $provena/mosquitto/mosquitto.log
+  network                         bash network/network.sh status
+NEXT
+
+if ((detach)); then
+  echo "Running in the background; stop everything with: npm stop"
+  trap - EXIT
+  exit 0
 fi
-echo "Fabric is installed; the native network scripts (network/network.sh) come with issue #2." >&2
+
+echo "Serving until Ctrl-C (which stops the gateway, the broker and the network)."
+stopping=0
+stop_all() {
+  ((stopping)) && return
+  stopping=1
+  printf '\nStopping...\n'
+  bash scripts/stop.sh
+  trap - EXIT
+  exit 0
+}
+trap stop_all INT TERM
+while pid=$(gateway_pid); do sleep 1; done
+echo "The gateway stopped unexpectedly; the end of its log ($logs/gateway.log):" >&2
+tail -n 20 "$logs/gateway.log" >&2
+bash scripts/stop.sh
 exit 1
