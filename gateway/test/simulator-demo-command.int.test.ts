@@ -111,7 +111,7 @@ describe('simulator demo command → Mosquitto → gateway (in-memory ledger dou
     expect(first.stdout).toMatch(/CarrierMSP accepts custody \(block \d+, transaction [0-9a-f]{64}\)/);
     expect(first.stdout).toMatch(/Compliance breaches \([1-9]\d*, 0 open\)/);
     expect(first.stdout).toMatch(
-      /temperatureC\.max \(limit 8\) observed \d+(\.\d+)?: logger-demo-1 seq \d+, measured [^;]+; quarantine/,
+      /temperatureC\.max \(limit 8\) observed [\d.]+ to [\d.]+: logger-demo-1 seq \d+–\d+ \(\d+ readings\), measured [^;]+; quarantine by ProducerMSP/,
     );
     expect(first.stdout).toMatch(/recorded in block \d+, transaction [0-9a-f]{64}:/);
     expect(first.stdout).toContain(`demo done: ${total} readings of ${scenario.name} on the ledger`);

@@ -182,6 +182,25 @@ describe('provenance report', () => {
     expect(text).not.toContain('observed 8.6');
   });
 
+  it('prints an excursion of consecutive readings with one decision as one line', () => {
+    const decided = VIEW.breaches[0]!;
+    const excursion = [37, 38, 39, 41].map((seq, i) => ({
+      ...decided,
+      breachId: `logger-demo-1/${seq}/temperatureC.max`,
+      seq,
+      observed: [8.4, 9.1, 8.7, 8.2][i]!,
+      measuredAt: T0 + seq * 10_000,
+    }));
+    const text = formatShipmentProvenance({ ...VIEW, breaches: excursion, openBreaches: 0 });
+    const lines = text.split('\n').filter((l) => l.includes('temperatureC.max (limit 8)'));
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toContain('observed 8.4 to 9.1: ');
+    expect(lines[0]).toContain('logger-demo-1 seq 37–39 (3 readings), measured ');
+    expect(lines[0]).toContain('; quarantine by ProducerMSP');
+    // seq 40 broke no rule: 41 starts a new line.
+    expect(lines[1]).toContain('observed 8.2: logger-demo-1 seq 41, measured ');
+  });
+
   it('refuses an answer without the provenance’s shape, naming what is missing', () => {
     expect(checkProvenanceView(VIEW, 'SHP-DEMO-1')).toBe(VIEW);
     expect(() => checkProvenanceView({ shipment: { custody: [] }, breaches: [] }, 'SHP-DEMO-1')).toThrow(

@@ -88,7 +88,7 @@ export interface ShipmentProvenanceView {
 }
 
 export interface ProvenanceReportOptions {
-  /** Breaches listed one by one; the rest are counted (default 100). */
+  /** Lines of breaches listed (a line per run of consecutive readings); the rest are counted (default 100). */
   maxBreaches?: number;
   /** Transactions listed per device's readings; the rest are counted (default 10). */
   maxTransactionsPerDevice?: number;
@@ -213,27 +213,57 @@ export function formatShipmentProvenance(
 
   lines.push('', `  Compliance breaches (${view.breaches.length}, ${view.openBreaches} open)`);
   if (view.breaches.length === 0) lines.push('    none');
-  // Breaches found by one RecordReadings transaction are listed under it: one place line per transaction.
+  // Breaches found by one RecordReadings transaction are listed under it: one place line per transaction. An
+  // excursion lasts many readings: consecutive readings of one device breaking one rule, with one decision, are
+  // one line.
+  const runs = breachRuns(view.breaches);
   let lastTx: string | undefined;
-  for (const b of view.breaches.slice(0, maxBreaches)) {
-    if (b.txId !== lastTx) {
-      lines.push(`    recorded in ${where(view, b.txId)}:`);
-      lastTx = b.txId;
+  for (const run of runs.slice(0, maxBreaches)) {
+    const [first, last] = [run[0]!, run[run.length - 1]!];
+    if (first.txId !== lastTx) {
+      lines.push(`    recorded in ${where(view, first.txId)}:`);
+      lastTx = first.txId;
     }
-    const d = b.disposition;
+    const observed = run.map((b) => b.observed);
+    const d = first.disposition;
+    const what =
+      run.length === 1
+        ? `observed ${first.observed}: ${first.deviceId} seq ${first.seq}, measured ${formatInstant(first.measuredAt)}`
+        : `observed ${Math.min(...observed)} to ${Math.max(...observed)}: ${first.deviceId} seq ${first.seq}–${last.seq} ` +
+          `(${run.length} readings), measured ${formatInstant(first.measuredAt)} to ${formatInstant(last.measuredAt)}`;
     lines.push(
-      `      ${b.rule} (limit ${b.limit}) observed ${b.observed}: ${b.deviceId} seq ${b.seq}, measured ` +
-        `${formatInstant(b.measuredAt)}; ` +
+      `      ${first.rule} (limit ${first.limit}) ${what}; ` +
         (d === null
           ? 'open'
           : `${d.decision} by ${d.byOrg} at ${formatInstant(d.at)}${d.note ? ` (${d.note})` : ''}, ${where(view, d.txId)}`),
     );
   }
-  if (view.breaches.length > maxBreaches) {
-    lines.push(
-      `    ... and ${view.breaches.length - maxBreaches} more: GET /shipments/${s.shipmentId}/provenance lists all`,
-    );
+  if (runs.length > maxBreaches) {
+    const rest = runs.slice(maxBreaches).reduce((sum, run) => sum + run.length, 0);
+    lines.push(`    ... and ${rest} more: GET /shipments/${s.shipmentId}/provenance lists all`);
   }
+
   lines.push('', `  Open breaches: ${view.openBreaches}`);
   return lines.join('\n');
+}
+
+/** Consecutive breaches of one device, rule, recording transaction and decision, in the order given. */
+function breachRuns(breaches: readonly BreachView[]): BreachView[][] {
+  const runs: BreachView[][] = [];
+  for (const b of breaches) {
+    const run = runs[runs.length - 1];
+    const prev = run?.[run.length - 1];
+    const same =
+      prev !== undefined &&
+      prev.deviceId === b.deviceId &&
+      prev.rule === b.rule &&
+      prev.limit === b.limit &&
+      prev.txId === b.txId &&
+      prev.seq + 1 === b.seq &&
+      prev.disposition?.txId === b.disposition?.txId &&
+      prev.disposition?.decision === b.disposition?.decision;
+    if (same) run!.push(b);
+    else runs.push([b]);
+  }
+  return runs;
 }
