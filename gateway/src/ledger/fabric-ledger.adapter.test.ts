@@ -339,11 +339,21 @@ describe('FabricLedgerAdapter with each organisation on its own peer (test doubl
   let producerPeer: PeerDouble;
   let auditorPeer: PeerDouble;
   let adapter: FabricLedgerAdapter;
+  /** The auditor peer's block height, as its GetChainInfo answers it. */
+  let auditorHeight: number;
 
-  /** Echoes chaincode calls; answers qscc's transaction lookups as a peer whose ledger holds them in `block`. */
+  /**
+   * Echoes chaincode calls; answers qscc's transaction lookups as a peer whose ledger holds them in `block`, and
+   * its chain info with the height `height()` says.
+   */
   const ledgerAnswer =
-    (block: number) =>
+    (block: number, height: () => number = () => 11) =>
     ({ args }: Invocation): string | Uint8Array => {
+      if (args[0] === 'GetChainInfo') {
+        const info = new common.BlockchainInfo();
+        info.setHeight(height());
+        return info.serializeBinary();
+      }
       if (args[0] === 'GetTransactionByID') {
         const processed = new peer.ProcessedTransaction();
         processed.setValidationcode(peer.TxValidationCode.VALID);
@@ -360,8 +370,9 @@ describe('FabricLedgerAdapter with each organisation on its own peer (test doubl
     };
 
   beforeEach(async () => {
+    auditorHeight = 11;
     producerPeer = new PeerDouble(ledgerAnswer(7));
-    auditorPeer = new PeerDouble(ledgerAnswer(7));
+    auditorPeer = new PeerDouble(ledgerAnswer(7, () => auditorHeight));
     const producerPort = await producerPeer.listen(producerTls);
     const auditorPort = await auditorPeer.listen(auditorTls);
     adapter = new FabricLedgerAdapter({
@@ -398,8 +409,29 @@ describe('FabricLedgerAdapter with each organisation on its own peer (test doubl
       { mspId: 'ProducerMSP', args: ['shipment:CreateShipment', 'S1'] },
     ]);
     expect(producerPeer.submitted).toHaveLength(1);
-    expect(auditorPeer.invocations).toEqual([{ mspId: 'AuditorMSP', args: ['shipment:GetShipment', 'S1'] }]);
+    // The submit committed in block 10: the auditor's peer is asked whether it has that block before the query.
+    expect(auditorPeer.invocations).toEqual([
+      { mspId: 'AuditorMSP', args: ['GetChainInfo', 'provena'] },
+      { mspId: 'AuditorMSP', args: ['shipment:GetShipment', 'S1'] },
+    ]);
     expect(auditorPeer.submitted).toEqual([]);
+  });
+
+  it("waits for another organisation's peer to hold the block this gateway committed into before using it", async () => {
+    await adapter.submit(producerOperator, 'shipment:CreateShipment', ['S1']);
+    auditorHeight = 10; // block 10 not there yet
+    setTimeout(() => (auditorHeight = 11), 150);
+    const started = Date.now();
+    await adapter.evaluate(auditorActor, 'shipment:GetShipment', ['S1']);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(140);
+    const calls = auditorPeer.invocations.map((i) => i.args[0]);
+    expect(calls.at(-1)).toBe('shipment:GetShipment');
+    expect(calls.slice(0, -1).every((c) => c === 'GetChainInfo')).toBe(true);
+    expect(calls.length).toBeGreaterThan(2);
+
+    // Known to be there now: the next query goes straight to the chaincode.
+    await adapter.evaluate(auditorActor, 'shipment:GetShipment', ['S2']);
+    expect(auditorPeer.invocations.at(-2)?.args[0]).toBe('shipment:GetShipment');
   });
 
   it("an auditor's transaction lookup is answered by the auditor's own peer", async () => {

@@ -95,6 +95,12 @@ export class FabricLedgerAdapter implements LedgerPort {
   readonly #submitSlots: Semaphore;
   /** The home organisation's operator (or, lacking one, another of its identities) on its own peer. */
   readonly #home: Network;
+  /** Which peer connection each identity's network uses (a key of #clients). */
+  readonly #peerOf = new Map<Network, string>();
+  /** The least block height each peer is known to have reached. */
+  readonly #heights = new Map<string, bigint>();
+  /** The height every peer must reach before this gateway uses it: one past the newest block it committed into. */
+  #required = 0n;
 
   /** @throws Error when an identity's organisation has no peer, or the home organisation no identity. */
   constructor(options: FabricLedgerOptions) {
@@ -116,7 +122,9 @@ export class FabricLedgerAdapter implements LedgerPort {
           commitStatusOptions: deadline(options.deadlines.commitStatusMs),
         });
         this.#gateways.push(gateway);
-        this.#networks.set(actorKey(identity.mspId, identity.role), gateway.getNetwork(options.channel));
+        const network = gateway.getNetwork(options.channel);
+        this.#networks.set(actorKey(identity.mspId, identity.role), network);
+        this.#peerOf.set(network, clientKey(peerOptions));
       }
       const home =
         this.#networks.get(actorKey(options.homeOrg, 'operator')) ??
@@ -132,11 +140,7 @@ export class FabricLedgerAdapter implements LedgerPort {
 
   /** One connection per distinct peer. It reconnects by itself after a peer restart. */
   #client(peerOptions: FabricPeerOptions): grpc.Client {
-    const key = JSON.stringify([
-      peerOptions.endpoint,
-      peerOptions.tlsCaCertPath,
-      peerOptions.hostAlias ?? null,
-    ]);
+    const key = clientKey(peerOptions);
     let client = this.#clients.get(key);
     if (!client) {
       client = new grpc.Client(
@@ -158,7 +162,50 @@ export class FabricLedgerAdapter implements LedgerPort {
 
   async submit<T>(actor: LedgerActor, fn: string, args: readonly string[]): Promise<Committed<T>> {
     const network = this.#network(actor);
-    return this.#submitSlots.run(() => this.#submit<T>(network, fn, args));
+    return this.#submitSlots.run(async () => {
+      await this.#caughtUp(network);
+      const committed = await this.#submit<T>(network, fn, args);
+      this.#committedAt(network, committed.blockNumber);
+      return committed;
+    });
+  }
+
+  /**
+   * Read-your-writes across organisations' peers. A commit status comes from the submitter's own peer; another
+   * organisation's peer may not have that block yet. Then the next request through it would see the ledger as it
+   * was: the carrier's acceptance refused for breaches the producer had just disposed of (seen on the native
+   * network), an auditor's read missing a reading the gateway has acknowledged. So before using a peer, wait until
+   * it holds every block this gateway committed into (usually there already; otherwise milliseconds). A peer still
+   * behind after the evaluate deadline is used as it is.
+   */
+  async #caughtUp(network: Network): Promise<void> {
+    const peerKey = this.#peerOf.get(network);
+    const required = this.#required;
+    if (peerKey === undefined || (this.#heights.get(peerKey) ?? 0n) >= required) return;
+    const qscc = network.getContract('qscc');
+    const deadline = Date.now() + this.#options.deadlines.evaluateMs;
+    do {
+      let height: bigint;
+      try {
+        const info = await qscc.evaluate('GetChainInfo', { arguments: [this.#options.channel] });
+        height = BigInt(common.BlockchainInfo.deserializeBinary(info).getHeight());
+      } catch {
+        return; // unreachable: the request itself will say so
+      }
+      this.#noteHeight(peerKey, height);
+      if (height >= required) return;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    } while (Date.now() < deadline);
+  }
+
+  #committedAt(network: Network, blockNumber: bigint): void {
+    const peerKey = this.#peerOf.get(network);
+    if (peerKey !== undefined) this.#noteHeight(peerKey, blockNumber + 1n);
+    if (blockNumber + 1n > this.#required) this.#required = blockNumber + 1n;
+  }
+
+  #noteHeight(peerKey: string, height: bigint): void {
+    if (height > (this.#heights.get(peerKey) ?? 0n)) this.#heights.set(peerKey, height);
   }
 
   async #submit<T>(network: Network, fn: string, args: readonly string[]): Promise<Committed<T>> {
@@ -192,7 +239,9 @@ export class FabricLedgerAdapter implements LedgerPort {
 
   async evaluate<T>(actor: LedgerActor, fn: string, args: readonly string[]): Promise<T> {
     const [contractName, name] = splitName(fn);
-    const contract = this.#network(actor).getContract(this.#options.chaincode, contractName);
+    const network = this.#network(actor);
+    await this.#caughtUp(network);
+    const contract = network.getContract(this.#options.chaincode, contractName);
     try {
       return parseResult<T>(await contract.evaluate(name, { arguments: [...args] }));
     } catch (err) {
@@ -205,7 +254,9 @@ export class FabricLedgerAdapter implements LedgerPort {
    * so it must come from the auditor's own copy of the ledger, like the fact itself.
    */
   async transactionInfo(actor: LedgerActor, txId: string): Promise<TransactionInfo> {
-    const qscc = this.#network(actor).getContract('qscc');
+    const network = this.#network(actor);
+    await this.#caughtUp(network);
+    const qscc = network.getContract('qscc');
     try {
       const [processed, block] = await Promise.all([
         qscc.evaluate('GetTransactionByID', { arguments: [this.#options.channel, txId] }),
@@ -317,6 +368,10 @@ class Semaphore {
       else this.#free++;
     }
   }
+}
+
+function clientKey(peerOptions: FabricPeerOptions): string {
+  return JSON.stringify([peerOptions.endpoint, peerOptions.tlsCaCertPath, peerOptions.hostAlias ?? null]);
 }
 
 function actorKey(mspId: string, role: string): string {
