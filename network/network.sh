@@ -268,6 +268,16 @@ join_orderers() {
   done
 }
 
+# An orderer that answers its health check may still be electing a Raft leader (after a restart, for one); until
+# one leads, every submit fails with "no orderers could successfully process transaction".
+wait_for_raft_leader() {
+  local ports=() o leader
+  for o in $(nodes_of_kind orderer); do ports+=("${OPS[$o]}"); done
+  leader=$(node "$netctl" wait-raft-leader "$CHANNEL" 60000 "${ports[@]}") ||
+    die 1 "no orderer leads channel $CHANNEL after 60 s (Raft); logs: $logs/orderer*.log"
+  say "Raft leader of $CHANNEL: the orderer with operations port $leader"
+}
+
 start_peers() {
   local p
   for p in $(nodes_of_kind peer); do
@@ -439,6 +449,7 @@ cmd_up() {
   say "starting orderers ($((SECONDS - t0)) s)"
   start_orderers
   join_orderers
+  wait_for_raft_leader
   say "starting peers ($((SECONDS - t0)) s)"
   start_peers
   join_peers

@@ -7,6 +7,8 @@
 //   chaincode-version prints the version of the built chaincode (a hash of the files it runs)
 //   port-owner PORT   prints which process listens on PORT ("pid 123: /usr/bin/x --y"), or nothing
 //   wait-http URL MS  waits until URL answers 200; exit 1 after MS milliseconds
+//   wait-raft-leader CHANNEL MS PORT...  waits until one orderer's operations endpoint (on PORT) says it leads the
+//                     channel's Raft cluster; prints its port; exit 1 after MS milliseconds
 // Settings come from the environment network.sh exports (NET_STATE, NET_BASE_PORT, NET_ORDERERS, ...).
 
 import { existsSync, readdirSync, readFileSync, readlinkSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
@@ -131,6 +133,26 @@ async function waitHttp(url, ms) {
   }
 }
 
+async function waitRaftLeader(channel, ms, ports) {
+  const deadline = Date.now() + Number(ms);
+  const leads = new RegExp(`^consensus_etcdraft_is_leader\\{channel="${channel}"\\} 1$`, 'm');
+  for (;;) {
+    for (const port of ports) {
+      try {
+        const res = await fetch(`http://127.0.0.1:${port}/metrics`, { signal: AbortSignal.timeout(2000) });
+        if (leads.test(await res.text())) {
+          process.stdout.write(`${port}\n`);
+          return;
+        }
+      } catch {
+        // not answering yet
+      }
+    }
+    if (Date.now() > deadline) process.exit(1);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
 const [command, ...args] = process.argv.slice(2);
 try {
   switch (command) {
@@ -151,6 +173,9 @@ try {
       break;
     case 'port-owner':
       portOwner(args[0]);
+      break;
+    case 'wait-raft-leader':
+      await waitRaftLeader(args[0], args[1], args.slice(2));
       break;
     case 'wait-http':
       await waitHttp(args[0], args[1]);
