@@ -29,6 +29,10 @@ provena=$PWD/.provena
 export PROVENA_NETWORK_DIR=${PROVENA_NETWORK_DIR:-$provena/network}
 readonly run_dir=$provena/run logs=$provena/logs demo_keys=$provena/demo/api-keys.json
 readonly gateway_keys=${PROVENA_API_KEYS_FILE:-$provena/api-keys.json}
+# What the gateway derives from one ledger (its event checkpoint, the forecasting history and forecasts) lives
+# beside that ledger, so `network.sh down --wipe` takes it too: a checkpoint of a wiped ledger would point past the
+# end of the new one, and the event stream would stay silent.
+readonly ledger_state=$PROVENA_NETWORK_DIR/gateway
 readonly http_port=${PROVENA_HTTP_PORT:-3000}
 readonly gateway_url=http://127.0.0.1:$http_port
 readonly scenario=iot-simulator/scenarios/demo.json
@@ -87,8 +91,8 @@ start_gateway() {
     PROVENA_MQTT_URL="$mqtt_url" \
     PROVENA_HTTP_PORT="$http_port" \
     PROVENA_API_KEYS_FILE="$gateway_keys" \
-    PROVENA_EVENTS_CHECKPOINT_FILE="${PROVENA_EVENTS_CHECKPOINT_FILE:-$provena/gateway-events.checkpoint.json}" \
-    PROVENA_FORECAST_DIR="${PROVENA_FORECAST_DIR:-$provena/forecasts}" \
+    PROVENA_EVENTS_CHECKPOINT_FILE="${PROVENA_EVENTS_CHECKPOINT_FILE:-$ledger_state/events.checkpoint.json}" \
+    PROVENA_FORECAST_DIR="${PROVENA_FORECAST_DIR:-$ledger_state/forecasts}" \
     PROVENA_NODE="$provena/gateway" \
     setsid "${gateway[@]}" >>"$logs/gateway.log" 2>&1 </dev/null &
   echo $! >"$run_dir/gateway.pid"
