@@ -3,6 +3,7 @@
 #
 #   network/network.sh up [--orderers 1|3] [--base-port N]   bring up (or resume) the network and deploy the chaincode
 #   network/network.sh deploy                               install/approve/commit the chaincode if its code changed
+#   network/network.sh deploy --chaincode NAME --path DIR   another chaincode beside Provena's (the benchmark's baseline)
 #   network/network.sh status                               what runs, on which ports; exit 0 only when all of it runs
 #   network/network.sh down [--wipe]                        stop exactly what up started (by pid); --wipe removes ledgers
 #
@@ -302,9 +303,9 @@ join_peers() {
 # exactly when the committed definition already runs this code. Packages are tarred deterministically (fixed
 # mtimes and owners), so an organisation's package id is the same every time for the same code.
 chaincode_package() {
-  local org=$1 label=$2 dir="$state/chaincode/$1/package"
+  local org=$1 label=$2 port=$3 dir="$state/chaincode/$1/package"
   rm -rf "$dir" && mkdir -p "$dir/src"
-  node "$netctl" ccaas-files "$dir/src" "$org" "$label"
+  node "$netctl" ccaas-files "$dir/src" "$org" "$label" "$port"
   local tar_flags=(--sort=name --mtime=@0 --owner=0 --group=0 --numeric-owner)
   tar "${tar_flags[@]}" -C "$dir/src" -cf - connection.json | gzip -n >"$dir/code.tar.gz"
   cp "$dir/src/metadata.json" "$dir/metadata.json"
@@ -313,59 +314,85 @@ chaincode_package() {
   printf '%s\n' "$state/chaincode/$org/$label.tar.gz"
 }
 
+# start_chaincode_server ORG PACKAGE_ID NAME PORT DIR: `fabric-chaincode-node server` on the package in DIR.
 start_chaincode_server() {
-  local org=$1 package_id=$2 name="chaincode-$1" tls="$state/chaincode/$1/tls" pid
+  local org=$1 package_id=$2 name=$3 port=$4 dir=$5 tls="$state/chaincode/$1/tls" pid
   # A server started for another package (older code) is replaced.
   if pid=$(pid_of "$name") && [[ "$(cat "$run/$name.package" 2>/dev/null)" != "$package_id" ]]; then
     stop_process "$name"
   fi
   local shim_cli
-  shim_cli=$(cd "$repo/chaincode" && node -p 'require.resolve("fabric-shim/cli.js")')
+  shim_cli=$(cd "$dir" && node -p 'require.resolve("fabric-shim/cli.js")')
   (
-    cd "$repo/chaincode"
-    start_process "$name" "${PORT[$name]}" -- CORE_CHAINCODE_LOGGING_LEVEL=warning -- \
-      "$(command -v node)" "$shim_cli" server --chaincode-address="127.0.0.1:${PORT[$name]}" \
+    cd "$dir"
+    start_process "$name" "$port" -- CORE_CHAINCODE_LOGGING_LEVEL=warning -- \
+      "$(command -v node)" "$shim_cli" server --chaincode-address="127.0.0.1:$port" \
       --chaincode-id="$package_id" --chaincode-tls-cert-file="$tls/server.crt" \
       --chaincode-tls-key-file="$tls/server.key" --chaincode-tls-client-cacert-file="$tls/ca.crt"
   )
   printf '%s\n' "$package_id" >"$run/$name.package"
-  wait_listening "$name" "${PORT[$name]}"
+  wait_listening "$name" "$port"
 }
 
-# A field of the committed chaincode definition, or nothing when none is committed yet.
+# committed_field CHAINCODE FIELD: a field of the committed definition, or nothing when none is committed yet.
 committed_field() {
-  { as_admin producer lifecycle chaincode querycommitted -C "$CHANNEL" -n "$CHAINCODE" --output json 2>/dev/null || true; } |
-    node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{try{console.log(JSON.parse(s)[process.argv[1]]??"")}catch{console.log("")}})' "$1"
+  { as_admin producer lifecycle chaincode querycommitted -C "$CHANNEL" -n "$1" --output json 2>/dev/null || true; } |
+    node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{try{console.log(JSON.parse(s)[process.argv[1]]??"")}catch{console.log("")}})' "$2"
 }
 
-deploy_chaincode() {
+deploy_provena() {
   [[ -f "$repo/chaincode/dist/index.js" && -d "$repo/wire/dist" ]] ||
     die 5 "the chaincode is not built (chaincode/dist is missing): run npm run build first"
-  local started=$SECONDS version label org package package_id sequence committed_version
-  version=$(node "$netctl" chaincode-version "$repo")
-  label="${CHAINCODE}_$version"
+  local org servers=()
+  for org in $(peer_orgs); do servers+=("$org:chaincode-$org:${PORT[chaincode-$org]}"); done
+  deploy_chaincode "$CHAINCODE" "$repo/chaincode" "$(node "$netctl" chaincode-version "$repo")" "${servers[@]}"
+}
+
+# Another chaincode beside Provena's (the benchmark's raw-Fabric baseline): its own servers, for the two endorsing
+# organisations only, on the port after each one's Provena chaincode server; same channel, same endorsement policy.
+deploy_extra() {
+  local name=$1 dir=$2
+  [[ "$name" =~ ^[a-z][a-z0-9_-]{0,30}$ && "$name" != "$CHAINCODE" ]] ||
+    die 2 "--chaincode must be a lower-case name other than $CHAINCODE, not '$name'"
+  [[ -f "$dir/package.json" ]] || die 2 "--path $dir holds no package.json (a fabric-contract-api package)"
+  local org servers=()
+  for org in producer carrier; do
+    servers+=("$org:chaincode-$org-$name:$((${PORT[chaincode-$org]} + 1))")
+  done
+  deploy_chaincode "$name" "$dir" "$(node "$netctl" dir-version "$dir")" "${servers[@]}"
+}
+
+# deploy_chaincode NAME DIR VERSION ORG:SERVER:PORT...: the lifecycle for one chaincode. Its version is a hash of the
+# files its servers run, so a deploy is skipped exactly when the committed definition already runs this code.
+# Packages are tarred deterministically (fixed mtimes and owners), so an organisation's package id is the same
+# every time for the same code.
+deploy_chaincode() {
+  local name=$1 dir=$2 version=$3
+  shift 3
+  local started=$SECONDS label org server port package package_id sequence entry
+  label="${name}_$version"
   declare -A package_ids=()
-  for org in $(peer_orgs); do
-    package=$(chaincode_package "$org" "$label")
+  for entry in "$@"; do
+    IFS=: read -r org server port <<<"$entry"
+    package=$(chaincode_package "$org" "$label" "$port")
     package_id=$(as_admin "$org" lifecycle chaincode calculatepackageid "$package")
     package_ids[$org]=$package_id
-    start_chaincode_server "$org" "$package_id"
+    start_chaincode_server "$org" "$package_id" "$server" "$port" "$dir"
     if ! as_admin "$org" lifecycle chaincode queryinstalled --output json 2>/dev/null | grep -qF "\"$package_id\""; then
       say "installing chaincode $label on peer0-$org"
       as_admin "$org" lifecycle chaincode install "$package" 2>&1 | grep -v 'Installed remotely\|Chaincode code package identifier' >&2 || true
     fi
   done
-  committed_version=$(committed_field version)
-  if [[ "$committed_version" == "$version" ]]; then
-    say "chaincode $CHAINCODE version $version is already committed on $CHANNEL (nothing to deploy)"
+  if [[ "$(committed_field "$name" version)" == "$version" ]]; then
+    say "chaincode $name version $version is already committed on $CHANNEL (nothing to deploy)"
     return 0
   fi
-  sequence=$(($(committed_field sequence) + 1))
+  sequence=$(($(committed_field "$name" sequence) + 1))
   local orderer_args=(-o "$(first_orderer)" --tls --cafile "$(orderer_tlsca)")
-  local definition=(--channelID "$CHANNEL" --name "$CHAINCODE" --version "$version" --sequence "$sequence"
+  local definition=(--channelID "$CHANNEL" --name "$name" --version "$version" --sequence "$sequence"
     --signature-policy "$SIGNATURE_POLICY")
-  for org in $(peer_orgs); do
-    say "$org approves $CHAINCODE version $version, sequence $sequence"
+  for org in "${!package_ids[@]}"; do
+    say "$org approves $name version $version, sequence $sequence"
     as_admin "$org" lifecycle chaincode approveformyorg "${definition[@]}" --package-id "${package_ids[$org]}" \
       "${orderer_args[@]}" --waitForEvent 2>&1 | grep -v 'txid \[.*committed with status (VALID)' >&2 || true
   done
@@ -373,11 +400,12 @@ deploy_chaincode() {
   for org in producer carrier; do
     endorsers+=(--peerAddresses "127.0.0.1:${PORT[peer0-$org]}" --tlsRootCertFiles "$(peer_tlsca "$org")")
   done
-  say "committing $CHAINCODE version $version (sequence $sequence), endorsed by ProducerMSP and CarrierMSP"
+  say "committing $name version $version (sequence $sequence), endorsed by ProducerMSP and CarrierMSP"
   as_admin producer lifecycle chaincode commit "${definition[@]}" "${orderer_args[@]}" "${endorsers[@]}" \
     --waitForEvent 2>&1 | grep -v 'committed with status (VALID)' >&2 || true
-  [[ "$(committed_field version)" == "$version" ]] || die 1 "the chaincode definition was not committed (see above)"
-  say "chaincode deployed in $((SECONDS - started)) s"
+  [[ "$(committed_field "$name" version)" == "$version" ]] ||
+    die 1 "the definition of chaincode $name was not committed (see above)"
+  say "chaincode $name deployed in $((SECONDS - started)) s"
 }
 
 # Endorsement needs each member's peer to reach its chaincode server, and every organisation's peer to know the
@@ -454,7 +482,7 @@ cmd_up() {
   start_peers
   join_peers
   say "deploying the chaincode as a service ($((SECONDS - t0)) s)"
-  deploy_chaincode
+  deploy_provena
   wait_for_endorsement
   node "$netctl" connection "$state/connection.json.tmp" && mv "$state/connection.json.tmp" "$state/connection.json"
   trap - EXIT
@@ -472,7 +500,12 @@ cmd_deploy() {
   for n in $(nodes_of_kind peer) $(nodes_of_kind orderer); do
     pid_of "$n" >/dev/null || die 1 "$n is not running: run network/network.sh up"
   done
-  deploy_chaincode
+  if [[ -n "$opt_chaincode" ]]; then
+    [[ -n "$opt_path" ]] || die 2 "deploy --chaincode NAME needs --path DIR"
+    deploy_extra "$opt_chaincode" "$(realpath "$opt_path")"
+    return 0
+  fi
+  deploy_provena
   wait_for_endorsement
 }
 
@@ -501,9 +534,11 @@ cmd_down() {
   if [[ -f "$state/network.env" ]]; then
     load_settings
     read_nodes nodes
-    local n
-    # Chaincode servers first, then peers, then orderers: nothing is left talking to a stopped node.
-    for n in $(nodes_of_kind chaincode) $(nodes_of_kind peer) $(nodes_of_kind orderer); do stop_process "$n"; done
+    local n extra=()
+    # Chaincode servers first (another chaincode's too: every pid file up or deploy wrote), then peers, then
+    # orderers: nothing is left talking to a stopped node.
+    for n in "$run"/chaincode-*.pid; do [[ -e "$n" ]] && extra+=("$(basename "$n" .pid)"); done
+    for n in "${extra[@]}" $(nodes_of_kind peer) $(nodes_of_kind orderer); do stop_process "$n"; done
   else
     say "no network in $state"
   fi
@@ -515,12 +550,14 @@ cmd_down() {
 
 command=${1:-}
 [[ $# -gt 0 ]] && shift
-opt_orderers='' opt_base_port='' opt_wipe=0
+opt_orderers='' opt_base_port='' opt_wipe=0 opt_chaincode='' opt_path=''
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --orderers) opt_orderers=${2:?--orderers needs 1 or 3} && shift 2 ;;
     --base-port) opt_base_port=${2:?--base-port needs a port} && shift 2 ;;
     --wipe) opt_wipe=1 && shift ;;
+    --chaincode) opt_chaincode=${2:?--chaincode needs a name} && shift 2 ;;
+    --path) opt_path=${2:?--path needs a folder} && shift 2 ;;
     *) usage && die 2 "unknown option $1" ;;
   esac
 done

@@ -2,9 +2,11 @@
 // network.sh's helper for what bash does badly: YAML, JSON, hashing, HTTP health checks and /proc look-ups.
 //   render            writes cryptogen's and configtxgen's input and every node's configuration; prints the node table
 //   nodes             prints the node table (TSV: kind name port adminPort opsPort org)
-//   ccaas-files DIR   writes one organisation's chaincode package files (connection.json, metadata.json) into DIR
+//   ccaas-files DIR ORG LABEL [PORT]  writes one organisation's chaincode package files (connection.json,
+//                     metadata.json) into DIR; PORT: its server's, when not the organisation's Provena server
 //   connection FILE   writes the gateway's connection file
 //   chaincode-version prints the version of the built chaincode (a hash of the files it runs)
+//   dir-version DIR   the same for another chaincode's folder
 //   port-owner PORT   prints which process listens on PORT ("pid 123: /usr/bin/x --y"), or nothing
 //   wait-http URL MS  waits until URL answers 200; exit 1 after MS milliseconds
 //   wait-raft-leader CHANNEL MS PORT...  waits until one orderer's operations endpoint (on PORT) says it leads the
@@ -58,9 +60,10 @@ function render() {
   process.stdout.write(table(n));
 }
 
-function ccaasFiles(dir, orgName, label) {
-  const server = nodes().chaincodeServers.find((c) => c.org.name === orgName);
-  if (!server) throw new Error(`no organisation ${orgName}`);
+function ccaasFiles(dir, orgName, label, port) {
+  const found = nodes().chaincodeServers.find((c) => c.org.name === orgName);
+  if (!found) throw new Error(`no organisation ${orgName}`);
+  const server = port === undefined ? found : { ...found, port: Number(port) };
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, 'connection.json'), JSON.stringify(chaincodeConnection(state(), server), null, 2));
   writeFileSync(join(dir, 'metadata.json'), JSON.stringify({ type: 'ccaas', label }));
@@ -163,13 +166,16 @@ try {
       process.stdout.write(table(nodes()));
       break;
     case 'ccaas-files':
-      ccaasFiles(args[0], args[1], args[2]);
+      ccaasFiles(args[0], args[1], args[2], args[3]);
       break;
     case 'connection':
       writeFileSync(args[0], JSON.stringify(connectionFile(state(), nodes()), null, 2) + '\n');
       break;
     case 'chaincode-version':
       version(args[0]);
+      break;
+    case 'dir-version':
+      process.stdout.write(`${chaincodeVersion(listFiles(args[0]).filter((f) => !f.includes('/node_modules/')))}\n`);
       break;
     case 'port-owner':
       portOwner(args[0]);
