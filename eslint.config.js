@@ -24,6 +24,7 @@ module.exports = tseslint.config(
         __dirname: 'readonly',
         console: 'readonly',
         process: 'readonly',
+        Buffer: 'readonly',
       },
     },
     rules: { '@typescript-eslint/no-require-imports': 'off' },
