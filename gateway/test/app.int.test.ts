@@ -12,14 +12,14 @@ import { startTestBroker, type TestBroker } from '../../test/support/mosquitto.h
 import { ApiKeyStore } from '../src/api/auth/api-key.store';
 import { AppModule } from '../src/app.module';
 import { IngestService } from '../src/ingest/ingest.service';
-import { InMemoryLedgerAdapter } from '../src/testing/in-memory-ledger.adapter';
 import { TestDevice } from '../src/testing/test-devices';
 import { testGatewayConfig, until } from './ingest.harness';
+import { LEDGER_NAME, newLedgerUnderTest, runId } from './ledger-under-test';
 
-describe('the gateway app on a real Mosquitto (in-memory ledger double)', () => {
+describe(`the gateway app on a real Mosquitto (${LEDGER_NAME})`, () => {
   let broker: TestBroker;
   let app: INestApplication;
-  const ledger = new InMemoryLedgerAdapter();
+  const ledger = newLedgerUnderTest();
 
   beforeAll(async () => {
     broker = await startTestBroker({ persistence: true });
@@ -44,6 +44,7 @@ describe('the gateway app on a real Mosquitto (in-memory ledger double)', () => 
   afterAll(async () => {
     await app?.close();
     await broker?.cleanup();
+    await ledger.close();
   });
 
   it('answers /health without a key, and /ready once broker and ledger answer', async () => {
@@ -52,15 +53,15 @@ describe('the gateway app on a real Mosquitto (in-memory ledger double)', () => 
   });
 
   it('ingests readings published to the broker and counts them in /metrics', async () => {
-    const device = new TestDevice('dev-app');
+    const device = new TestDevice(runId('dev-app'));
     await device.register(ledger);
     const client = await mqtt.connectAsync(broker.url, { protocolVersion: 5 });
     await Promise.all(
       Array.from({ length: 250 }, () =>
-        client.publishAsync(Topics.readings('dev-app'), device.reading().payload, { qos: 1 }),
+        client.publishAsync(Topics.readings(device.deviceId), device.reading().payload, { qos: 1 }),
       ),
     );
-    await client.publishAsync(Topics.readings('dev-app'), Buffer.from('not json'), { qos: 1 });
+    await client.publishAsync(Topics.readings(device.deviceId), Buffer.from('not json'), { qos: 1 });
     await client.endAsync();
     const metric = async (line: RegExp): Promise<number> => {
       const text = (await request(app.getHttpServer()).get('/metrics').expect(200)).text;
@@ -112,8 +113,9 @@ describe('the gateway app on a real Mosquitto (in-memory ledger double)', () => 
     expect(response.statusCode).toBe(200);
     expect(response.headers['content-type']).toMatch(/^text\/event-stream/);
     response.on('data', (chunk: Buffer) => received.push(chunk.toString('utf8')));
-    await new TestDevice('dev-sse').register(ledger);
-    await until(() => received.join('').includes('"deviceId":"dev-sse"'));
+    const device = new TestDevice(runId('dev-sse'));
+    await device.register(ledger);
+    await until(() => received.join('').includes(`"deviceId":"${device.deviceId}"`));
     expect(received.join('')).toMatch(/event: ledger\nid: \d+:[0-9a-f]+\ndata: \{"event":"DeviceRegistered"/);
     response.destroy();
   });

@@ -11,7 +11,8 @@ import type { FabricConnectionFile } from '../src/config/gateway-config';
 // inside Jest cannot see: Jest resolves modules its own way, and @nestjs/testing sits beside the HTTP adapter, so
 // a node_modules layout where @nestjs/core cannot load @nestjs/platform-express passed every other test while the
 // real process died at start. Fabric is a port nobody listens on: the gateway must start and stay up without it.
-// Needs `npm run build` first (the root `test` script builds).
+// Needs `npm run build` first (the root `test` script builds). Not in the Fabric tier (jest.fabric.config.js): it
+// reads no ledger, and its claim is that the gateway starts and stays up with every peer unreachable.
 
 const MAIN = join(__dirname, '..', 'dist', 'main.js');
 

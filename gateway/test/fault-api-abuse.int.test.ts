@@ -10,25 +10,27 @@ import { startTestBroker, type TestBroker } from '../../test/support/mosquitto.h
 import { ApiKeyStore } from '../src/api/auth/api-key.store';
 import type { ApiRole } from '../src/api/auth/principal';
 import { AppModule } from '../src/app.module';
-import { InMemoryLedgerAdapter } from '../src/testing/in-memory-ledger.adapter';
 import { TestDevice } from '../src/testing/test-devices';
 import { testGatewayConfig } from './ingest.harness';
+import { LEDGER_NAME, newLedgerUnderTest, runId } from './ledger-under-test';
 
 // Issue 7, fault case 11: REST API abuse. Another organisation's records, fields a role may not set, expired,
-// revoked and forged keys, a missing or malformed Authorization header, and the rate limit. The ledger is the
-// in-memory double running the real chaincode, so the chaincode's own refusals are the ones under test.
+// revoked and forged keys, a missing or malformed Authorization header, and the rate limit. The ledger runs the
+// real chaincode (the Fabric test network in the Fabric tier, else the in-memory double), so the chaincode's own
+// refusals are the ones under test. "Writing nothing" is read back from the ledger: on Fabric, from the blocks
+// the peers committed meanwhile.
 
 const RATE_LIMIT = 5;
 const PRODUCER = 'ProducerMSP';
 const CARRIER = 'CarrierMSP';
-const CARRIER_SHIPMENT = 'abuse-carrier-shipment';
+const CARRIER_SHIPMENT = runId('abuse-carrier-shipment');
 
-describe('REST API abuse (in-memory ledger double)', () => {
+describe(`REST API abuse (${LEDGER_NAME})`, () => {
   let broker: TestBroker;
   let app: INestApplication;
   let keysFile: string;
-  const ledger = new InMemoryLedgerAdapter();
-  const producerDevice = new TestDevice('abuse-producer-device', PRODUCER);
+  const ledger = newLedgerUnderTest();
+  const producerDevice = new TestDevice(runId('abuse-producer-device'), PRODUCER);
 
   // Every key may make only RATE_LIMIT requests a minute, so each check uses fresh keys.
   const key = async (role: ApiRole, org: string): Promise<string> =>
@@ -65,6 +67,7 @@ describe('REST API abuse (in-memory ledger double)', () => {
   afterAll(async () => {
     await app?.close();
     await broker?.cleanup();
+    await ledger.close();
   });
 
   describe("another organisation's records", () => {
@@ -77,14 +80,14 @@ describe('REST API abuse (in-memory ledger double)', () => {
       'refuses a ProducerMSP operator who tries to %s a CarrierMSP shipment with 403, writing nothing',
       async (_action, route, body) => {
         const operator = await key('operator', PRODUCER);
-        const before = ledger.ledger.dump();
+        const before = await ledger.mark();
         const response = await api()
           .post(`/shipments/${CARRIER_SHIPMENT}/${route}`)
           .set('authorization', `Bearer ${operator}`)
           .send(body)
           .expect(403);
         expect(response.body).toMatchObject({ code: 'FORBIDDEN', message: expect.any(String) });
-        expect(ledger.ledger.dump()).toBe(before);
+        expect(await before.writtenSince()).toEqual([]);
       },
     );
 
@@ -99,13 +102,13 @@ describe('REST API abuse (in-memory ledger double)', () => {
 
     it('refuses an admin of ProducerMSP provisioning a device owned by CarrierMSP with 403, before any ledger call', async () => {
       const admin = await key('admin', PRODUCER);
-      const before = ledger.ledger.dump();
+      const before = await ledger.mark();
       const submitted = ledger.submitted.length;
       const response = await api()
         .post('/devices')
         .set('authorization', `Bearer ${admin}`)
         .send({
-          deviceId: 'abuse-foreign-device',
+          deviceId: runId('abuse-foreign-device'),
           publicKeyPem: producerDevice.publicKeyPem,
           ownerOrg: CARRIER,
           kind: 'logger',
@@ -113,20 +116,20 @@ describe('REST API abuse (in-memory ledger double)', () => {
         .expect(403);
       expect(response.body).toMatchObject({ code: 'FORBIDDEN' });
       expect(ledger.submitted).toHaveLength(submitted);
-      expect(ledger.ledger.dump()).toBe(before);
+      expect(await before.writtenSince()).toEqual([]);
     });
 
     it("refuses a ProducerMSP admin revoking CarrierMSP's device with 403", async () => {
-      const carrierDevice = new TestDevice('abuse-carrier-device', CARRIER);
+      const carrierDevice = new TestDevice(runId('abuse-carrier-device'), CARRIER);
       await carrierDevice.register(ledger);
       const admin = await key('admin', PRODUCER);
-      const before = ledger.ledger.dump();
+      const before = await ledger.mark();
       await api()
         .post(`/devices/${carrierDevice.deviceId}/revoke`)
         .set('authorization', `Bearer ${admin}`)
         .send({ reason: 'not ours' })
         .expect(403);
-      expect(ledger.ledger.dump()).toBe(before);
+      expect(await before.writtenSince()).toEqual([]);
     });
   });
 
@@ -135,12 +138,12 @@ describe('REST API abuse (in-memory ledger double)', () => {
       'refuses %s on create shipment with 400 naming the field, writing nothing',
       async (field) => {
         const operator = await key('operator', PRODUCER);
-        const before = ledger.ledger.dump();
+        const before = await ledger.mark();
         const response = await api()
           .post('/shipments')
           .set('authorization', `Bearer ${operator}`)
           .send({
-            shipmentId: 'abuse-fields',
+            shipmentId: runId('abuse-fields'),
             productCode: 'P-1',
             quantity: 1,
             origin: 'A',
@@ -149,20 +152,20 @@ describe('REST API abuse (in-memory ledger double)', () => {
           })
           .expect(400);
         expect(response.body).toMatchObject({ code: 'VALIDATION_FAILED', details: { field } });
-        expect(ledger.ledger.dump()).toBe(before);
+        expect(await before.writtenSince()).toEqual([]);
       },
     );
 
     it('refuses an auditor key on a write route with 403', async () => {
       const auditor = await key('auditor', 'AuditorMSP');
-      const before = ledger.ledger.dump();
+      const before = await ledger.mark();
       const response = await api()
         .post(`/shipments/${CARRIER_SHIPMENT}/custody/offer`)
         .set('authorization', `Bearer ${auditor}`)
         .send({ toOrg: PRODUCER })
         .expect(403);
       expect(response.body).toMatchObject({ code: 'FORBIDDEN' });
-      expect(ledger.ledger.dump()).toBe(before);
+      expect(await before.writtenSince()).toEqual([]);
     });
   });
 

@@ -4,10 +4,17 @@ import mqtt from 'mqtt';
 import { Topics } from '@provena/wire';
 import { startTestBroker, type TestBroker } from '../../test/support/mosquitto.harness';
 import { GatewayError } from '../src/errors/gateway-error';
-import type { LedgerActor } from '../src/ledger/ledger.port';
-import { InMemoryLedgerAdapter } from '../src/testing/in-memory-ledger.adapter';
+import type { LedgerActor, LedgerPort } from '../src/ledger/ledger.port';
 import { TestDevice } from '../src/testing/test-devices';
 import { range, readingsOnLedger, until } from './ingest.harness';
+import {
+  fabricGatewayEnv,
+  LEDGER_NAME,
+  newLedgerUnderTest,
+  ON_FABRIC,
+  runId,
+  type LedgerUnderTest,
+} from './ledger-under-test';
 
 const CHILD = join(__dirname, 'fixtures', 'ingest-process.js');
 
@@ -19,9 +26,17 @@ type LedgerCall = {
   args: string[];
 };
 
-/** Starts a gateway ingest process whose ledger calls this test process answers from `ledger`. */
-async function startGateway(broker: TestBroker, ledger: InMemoryLedgerAdapter): Promise<ChildProcess> {
-  const child = fork(CHILD, [broker.url, 'gateway-sigkill-test'], {
+/**
+ * Starts a gateway ingest process. On the Fabric tier it connects to the network itself, as the gateway does;
+ * otherwise this test process answers its ledger calls from `ledger` (the in-memory double).
+ */
+async function startGateway(broker: TestBroker, ledger: LedgerPort): Promise<ChildProcess> {
+  const args = [
+    broker.url,
+    'gateway-sigkill-test',
+    ...(ON_FABRIC ? [JSON.stringify(fabricGatewayEnv())] : []),
+  ];
+  const child = fork(CHILD, args, {
     serialization: 'advanced',
     stdio: 'ignore',
   });
@@ -52,51 +67,59 @@ async function startGateway(broker: TestBroker, ledger: InMemoryLedgerAdapter): 
   return child;
 }
 
-describe('gateway process killed mid-stream (real Mosquitto, in-memory ledger double)', () => {
+describe(`gateway process killed mid-stream (real Mosquitto, ${LEDGER_NAME})`, () => {
   let broker: TestBroker;
+  let ledger: LedgerUnderTest;
   const children: ChildProcess[] = [];
 
   beforeAll(async () => {
     broker = await startTestBroker({ persistence: true });
+    ledger = newLedgerUnderTest();
   });
 
   afterAll(async () => {
     for (const child of children) child.kill('SIGKILL');
     await broker?.cleanup();
+    await ledger?.close();
   });
 
   it('SIGKILL with readings in flight, then a restart: all 2,000 readings on the ledger, each exactly once', async () => {
-    const ledger = new InMemoryLedgerAdapter();
-    const device = new TestDevice('dev-kill');
+    const deviceId = runId('dev-kill');
+    const device = new TestDevice(deviceId);
     await device.register(ledger);
-    // Commits take 40 ms, so hundreds of readings are between the broker and the ledger when the kill comes.
-    const submit = ledger.submit.bind(ledger);
-    ledger.submit = async (actor, fn, args) => {
-      await new Promise((r) => setTimeout(r, 40));
-      return submit(actor, fn, args);
-    };
+    // Commits take 40 ms on the double (Fabric's take longer by themselves), so hundreds of readings are between
+    // the broker and the ledger when the kill comes.
+    const delayed: LedgerPort = ON_FABRIC
+      ? ledger
+      : {
+          ...ledger,
+          submit: async <T>(actor: LedgerActor, fn: string, args: readonly string[]) => {
+            await new Promise((r) => setTimeout(r, 40));
+            return ledger.submit<T>(actor, fn, args);
+          },
+        };
 
-    const first = await startGateway(broker, ledger);
+    const first = await startGateway(broker, delayed);
     children.push(first);
     const publisher = await mqtt.connectAsync(broker.url, { protocolVersion: 5 });
     const publishing = Promise.all(
       Array.from({ length: 2000 }, () =>
-        publisher.publishAsync(Topics.readings('dev-kill'), device.reading().payload, { qos: 1 }),
+        publisher.publishAsync(Topics.readings(deviceId), device.reading().payload, { qos: 1 }),
       ),
     );
-    await until(async () => (await readingsOnLedger(ledger, 'dev-kill')).length >= 400);
+    await until(async () => (await readingsOnLedger(ledger, deviceId)).length >= 400);
     first.kill('SIGKILL');
     await new Promise((resolve) => first.once('exit', resolve));
-    const atKill = (await readingsOnLedger(ledger, 'dev-kill')).length;
+    const atKill = (await readingsOnLedger(ledger, deviceId)).length;
     await publishing;
     await publisher.endAsync();
 
-    children.push(await startGateway(broker, ledger));
-    await until(async () => (await readingsOnLedger(ledger, 'dev-kill')).length === 2000);
+    children.push(await startGateway(broker, delayed));
+    await until(async () => (await readingsOnLedger(ledger, deviceId)).length === 2000);
     await new Promise((r) => setTimeout(r, 300));
     // Seen here: 600 to 800 on the ledger at the kill; 800 readings reached the ledger twice (committed, their
     // acknowledgements lost with the process) and were answered `duplicate`.
     expect(atKill).toBeLessThan(2000);
-    expect(await readingsOnLedger(ledger, 'dev-kill')).toEqual(range(2000));
+    expect(await readingsOnLedger(ledger, deviceId)).toEqual(range(2000));
   });
 });

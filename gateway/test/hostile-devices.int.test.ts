@@ -3,17 +3,19 @@ import mqtt from 'mqtt';
 import { sealReading, Topics, type RejectionNotice } from '@provena/wire';
 import { buildHostileExample, HOSTILE_MODES, sequenceNumbersNeeded } from '@provena/iot-simulator';
 import { startTestBroker, type TestBroker } from '../../test/support/mosquitto.harness';
-import { InMemoryLedgerAdapter } from '../src/testing/in-memory-ledger.adapter';
 import { TestDevice } from '../src/testing/test-devices';
 import { gateway, readingsOnLedger, until } from './ingest.harness';
+import { LEDGER_NAME, newLedgerUnderTest, runId } from './ledger-under-test';
 
 const FLOOD = 300;
 
 // Each of the simulator's hostile modes against the gateway, over a real Mosquitto: every payload ends as the
 // simulator says it must (accepted, duplicate, or refused with that code, told to the device), and nothing refused
-// reaches the ledger. The ledger is the in-memory double running the real chaincode.
-describe('hostile devices against the gateway (real Mosquitto, in-memory ledger double)', () => {
+// reaches the ledger. The ledger is the Fabric test network in the Fabric tier, else the in-memory double running
+// the real chaincode (ledger-under-test.ts).
+describe(`hostile devices against the gateway (real Mosquitto, ${LEDGER_NAME})`, () => {
   let broker: TestBroker;
+  const ledger = newLedgerUnderTest();
 
   beforeAll(async () => {
     broker = await startTestBroker({ persistence: true });
@@ -21,13 +23,13 @@ describe('hostile devices against the gateway (real Mosquitto, in-memory ledger 
 
   afterAll(async () => {
     await broker?.cleanup();
+    await ledger.close();
   });
 
   it.each(HOSTILE_MODES.map((mode) => [mode]))(
     '%s: each payload gets the verdict the mode calls for',
     async (mode) => {
-      const ledger = new InMemoryLedgerAdapter();
-      const device = new TestDevice(`hostile-${mode}`);
+      const device = new TestDevice(runId(`hostile-${mode}`));
       await device.register(ledger);
       const { session } = gateway(broker, ledger);
       await session.start();
@@ -44,7 +46,7 @@ describe('hostile devices against the gateway (real Mosquitto, in-memory ledger 
         foreignKey: generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey,
         seqs: Array.from({ length: sequenceNumbersNeeded(mode, FLOOD) }, (_, i) => i + 1),
         nowMs: Date.now(),
-        unknownDeviceId: 'ghost-device',
+        unknownDeviceId: runId('ghost-device'),
         floodCount: FLOOD,
       });
       const publisher = await mqtt.connectAsync(broker.url, { protocolVersion: 5 });

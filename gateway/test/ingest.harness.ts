@@ -5,13 +5,14 @@ import { join } from 'node:path';
 import type { TestBroker } from '../../test/support/mosquitto.harness';
 import type { GatewayConfig } from '../src/config/gateway-config';
 import { wireIngest } from '../src/ingest/ingest-wiring';
-import type { InMemoryLedgerAdapter } from '../src/testing/in-memory-ledger.adapter';
+import type { LedgerPort } from '../src/ledger/ledger.port';
+import { LEDGER_PATIENCE_MS } from './ledger-under-test';
 
 const operator = { org: 'ProducerMSP', role: 'operator' } as const;
 
 /**
  * A whole gateway configuration for tests on a real broker. Fabric settings are unused placeholders: tests give
- * the app the in-memory ledger double.
+ * the app its ledger (ledger-under-test.ts: the Fabric network's adapter, or the in-memory double).
  */
 export function testGatewayConfig(options: {
   brokerUrl: string;
@@ -65,11 +66,7 @@ export function testGatewayConfig(options: {
 const quiet = (): void => undefined;
 
 /** The gateway's ingest path as the app wires it (`wireIngest`): a session on the real broker, the pipeline, a ledger. */
-export function gateway(
-  broker: TestBroker,
-  ledger: InMemoryLedgerAdapter,
-  options: { receiveMaximum?: number } = {},
-) {
+export function gateway(broker: TestBroker, ledger: LedgerPort, options: { receiveMaximum?: number } = {}) {
   const notices: RejectionNotice[] = [];
   const config = testGatewayConfig({ brokerUrl: broker.url, dir: tmpdir(), clientId: 'gateway-under-test' });
   const { session, pipeline } = wireIngest({
@@ -98,8 +95,11 @@ export async function publishAll(url: string, payloads: { topic: string; payload
   await client.endAsync();
 }
 
-/** Polls `condition` until it holds; throws after `timeoutMs`. */
-export async function until(condition: () => boolean | Promise<boolean>, timeoutMs = 20_000): Promise<void> {
+/** Polls `condition` until it holds; throws after `timeoutMs` (by default, as long as the ledger may need). */
+export async function until(
+  condition: () => boolean | Promise<boolean>,
+  timeoutMs = LEDGER_PATIENCE_MS,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await condition())) {
     if (Date.now() > deadline) throw new Error('condition not met in time');
@@ -107,7 +107,10 @@ export async function until(condition: () => boolean | Promise<boolean>, timeout
   }
 }
 
-export async function readingsOnLedger(ledger: InMemoryLedgerAdapter, deviceId: string): Promise<number[]> {
+export async function readingsOnLedger(
+  ledger: Pick<LedgerPort, 'evaluate'>,
+  deviceId: string,
+): Promise<number[]> {
   const seqs: number[] = [];
   let bookmark = '';
   do {

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -17,19 +17,22 @@ import {
 import { startTestBroker, type TestBroker } from '../../test/support/mosquitto.harness';
 import { ApiKeyStore } from '../src/api/auth/api-key.store';
 import { AppModule } from '../src/app.module';
-import { InMemoryLedgerAdapter } from '../src/testing/in-memory-ledger.adapter';
 import { testGatewayConfig, until } from './ingest.harness';
+import { LEDGER_NAME, newLedgerUnderTest, runId } from './ledger-under-test';
+import { scenarioForRun } from './scenario-for-run';
 
-const DEMO = resolve(__dirname, '../../iot-simulator/scenarios/demo.json');
+const SCENARIOS = resolve(__dirname, '../../iot-simulator/scenarios');
 
 // The simulator's demo through the gateway, as a user runs it: provisioning through the REST API, devices
-// publishing over a real Mosquitto, ingest into the ledger. The ledger is the in-memory double running the real
-// chaincode, because no Fabric network can be built on this project's machines.
-describe('simulator demo → Mosquitto → gateway (in-memory ledger double)', () => {
+// publishing over a real Mosquitto, ingest into the ledger. The ledger is the Fabric test network in the Fabric
+// tier, else the in-memory double running the real chaincode (ledger-under-test.ts). Scenario ids carry this
+// run's suffix (scenario-for-run.ts): the Fabric tier's ledger outlives the file.
+describe(`simulator demo → Mosquitto → gateway (${LEDGER_NAME})`, () => {
   let broker: TestBroker;
   let app: INestApplication;
-  const ledger = new InMemoryLedgerAdapter();
+  const ledger = newLedgerUnderTest();
   const dir = mkdtempSync(join(tmpdir(), 'provena-demo-'));
+  const DEMO = scenarioForRun(join(SCENARIOS, 'demo.json'), dir);
 
   beforeAll(async () => {
     broker = await startTestBroker({ persistence: true });
@@ -54,6 +57,7 @@ describe('simulator demo → Mosquitto → gateway (in-memory ledger double)', (
   afterAll(async () => {
     await app?.close();
     await broker?.cleanup();
+    await ledger.close();
   });
 
   it('records every reading the devices had acknowledged, and the excursion as a breach auditors can see', async () => {
@@ -113,7 +117,7 @@ describe('simulator demo → Mosquitto → gateway (in-memory ledger double)', (
       }
       return count;
     };
-    await until(async () => (await recorded()) === summary.total, 30_000);
+    await until(async () => (await recorded()) === summary.total);
 
     const shipment = scenario.shipments[0]?.id as string;
     const provenance = await api
@@ -134,7 +138,8 @@ describe('simulator demo → Mosquitto → gateway (in-memory ledger double)', (
   it("measures publish → commit from the gateway's event stream in load mode, every acknowledged reading seen committed", async () => {
     const state = join(dir, 'load-state');
     const deviceKeys = await openFileKeyStore({ directory: join(state, 'keys') });
-    for (const deviceId of loadDeviceIds(20, 'lc-')) {
+    const prefix = `${runId('lc')}-`;
+    for (const deviceId of loadDeviceIds(20, prefix)) {
       const publicKeyPem = await deviceKeys.ensureKey(deviceId);
       await ledger.submit({ org: 'ProducerMSP', role: 'admin' }, 'device:RegisterDevice', [
         JSON.stringify({ deviceId, publicKeyPem, ownerOrg: 'ProducerMSP', kind: 'load-device' }),
@@ -153,7 +158,7 @@ describe('simulator demo → Mosquitto → gateway (in-memory ledger double)', (
         '--devices',
         '20',
         '--device-prefix',
-        'lc-',
+        prefix,
         '--rate',
         '500',
         '--duration',
@@ -184,11 +189,7 @@ describe('simulator demo → Mosquitto → gateway (in-memory ledger double)', (
 
   it('turns a demand scenario into dated shipments on the ledger through the API, and a rerun into none', async () => {
     const keys = app.get(ApiKeyStore);
-    const scenarioFile = join(dir, 'demand-14d.json');
-    const full = JSON.parse(
-      readFileSync(resolve(__dirname, '../../iot-simulator/scenarios/demand-history.json'), 'utf8'),
-    );
-    writeFileSync(scenarioFile, JSON.stringify({ ...full, duration: '14d' }));
+    const scenarioFile = scenarioForRun(join(SCENARIOS, 'demand-history.json'), dir, { duration: '14d' });
     const plans = planScenario(await loadScenario(scenarioFile)).shipmentPlans;
     const orgs = [...new Set(plans.map((p) => p.originOrg))];
     const apiKeys: Record<string, { operator: string }> = {};
