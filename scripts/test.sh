@@ -43,11 +43,14 @@ npm run -w @provena/gateway test:integration -- --ci --json --outputFile="$PWD/r
 step "Fabric tier: the native network on free ports (network/network.sh), driven through fabric-gateway"
 npx jest -c test/fabric/jest.config.js --ci --json --outputFile="$PWD/reports/jest-fabric.json" || status=1
 
+step "The gateway's integration tests against the native network (their own network, on free ports)"
+npm run -w @provena/gateway test:fabric -- --ci --json --outputFile="$PWD/reports/jest-fabric-gateway.json" || status=1
+
 # Sums Jest's JSON reports into the plain closing line CI reads. A tier that wrote no report (its global setup failed,
 # say) counts as one failure, so the line never looks greener than the run.
 node -e '
   const fs = require("fs");
-  const tiers = ["unit", "shim-chaincode", "integration-simulator", "integration-gateway", "fabric"];
+  const tiers = ["unit", "shim-chaincode", "integration-simulator", "integration-gateway", "fabric", "fabric-gateway"];
   let passed = 0, failed = 0;
   for (const tier of tiers) {
     const file = `reports/jest-${tier}.json`;
