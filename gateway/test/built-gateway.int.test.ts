@@ -1,10 +1,11 @@
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '../../test/support/local-ports';
 import { startTestBroker, type TestBroker } from '../../test/support/mosquitto.harness';
 import type { FabricConnectionFile } from '../src/config/gateway-config';
+import { certificatePair } from '../src/testing/test-certificates';
 
 // The built gateway started as users start it: `node gateway/dist/main.js` in a folder of its own, from a fresh
 // install's node_modules, configured by a network's connection file in the default place. It guards what tests
@@ -15,36 +16,6 @@ import type { FabricConnectionFile } from '../src/config/gateway-config';
 // reads no ledger, and its claim is that the gateway starts and stays up with every peer unreachable.
 
 const MAIN = join(__dirname, '..', 'dist', 'main.js');
-
-/** A throwaway P-256 key and self-signed certificate (a TLS CA, or an enrolled identity). */
-function certificatePair(dir: string, name: string, subject: string): { cert: string; key: string } {
-  const cert = join(dir, `${name}.cert.pem`);
-  const key = join(dir, `${name}.key.pem`);
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:P-256',
-      '-nodes',
-      '-days',
-      '1',
-      '-subj',
-      subject,
-      '-addext',
-      'subjectAltName=DNS:localhost,IP:127.0.0.1',
-      '-keyout',
-      key,
-      '-out',
-      cert,
-    ],
-    { stdio: 'ignore' },
-  );
-  return { cert, key };
-}
 
 async function httpGet(url: string): Promise<{ status: number; body: unknown }> {
   const response = await fetch(url, { signal: AbortSignal.timeout(5000) });
@@ -70,7 +41,7 @@ describe('the built gateway process (node gateway/dist/main.js)', () => {
     const cwd = mkdtempSync(join(tmpdir(), 'provena-built-gateway-'));
     const crypto = join(cwd, 'crypto');
     mkdirSync(crypto);
-    const tlsCa = certificatePair(crypto, 'tlsca', '/CN=tlsca.producer');
+    const tlsCa = certificatePair(crypto, 'tlsca', '/CN=tlsca.producer', 'DNS:localhost,IP:127.0.0.1');
     const operator = certificatePair(crypto, 'operator', '/O=ProducerMSP/OU=client/CN=operator');
     const auditor = certificatePair(crypto, 'auditor', '/O=AuditorMSP/OU=client/CN=auditor');
     const connection: FabricConnectionFile = {

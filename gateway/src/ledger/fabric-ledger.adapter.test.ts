@@ -1,10 +1,10 @@
-import { execFileSync } from 'node:child_process';
 import { X509Certificate, verify } from 'node:crypto';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { common, gateway, msp, peer } from '@hyperledger/fabric-protos';
+import { certificatePair } from '../testing/test-certificates';
 import { FabricLedgerAdapter, type FabricLedgerOptions } from './fabric-ledger.adapter';
 
 // A unit test of the Fabric adapter against a test double of a peer's Gateway gRPC service (fabric-protos'
@@ -14,39 +14,6 @@ import { FabricLedgerAdapter, type FabricLedgerOptions } from './fabric-ledger.a
 // result parsing hold together.
 
 const HALF_N = BigInt('0x7fffffff800000007fffffffffffffffde737d56d38bcce4e96b6e1e5a22e0a5');
-
-function openssl(args: string[]): void {
-  execFileSync('openssl', args, { stdio: 'ignore' });
-}
-
-function certificatePair(
-  dir: string,
-  name: string,
-  subject: string,
-  san?: string,
-): { cert: string; key: string } {
-  const cert = join(dir, `${name}.cert.pem`);
-  const key = join(dir, `${name}.key.pem`);
-  openssl([
-    'req',
-    '-x509',
-    '-newkey',
-    'ec',
-    '-pkeyopt',
-    'ec_paramgen_curve:P-256',
-    '-nodes',
-    '-days',
-    '1',
-    '-subj',
-    subject,
-    '-keyout',
-    key,
-    '-out',
-    cert,
-    ...(san ? ['-addext', `subjectAltName=${san}`] : []),
-  ]);
-  return { cert, key };
-}
 
 /** Verifies a signature as a peer does, or throws. */
 function checkSignature(data: Uint8Array, signature: Uint8Array, idBytes: Uint8Array): void {
