@@ -21,6 +21,7 @@ module.exports = {
     'hostile-devices',
     'ingest-broker',
     'simulator-demo',
+    'simulator-demo-command',
   ].map((name) => `<rootDir>/test/${name}.int.test.ts`),
   globalSetup: '<rootDir>/../test/fabric/global-setup.ts',
   globalTeardown: '<rootDir>/../test/fabric/global-teardown.ts',

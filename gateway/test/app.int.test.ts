@@ -4,16 +4,14 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { INestApplication } from '@nestjs/common';
-import { Test } from '@nestjs/testing';
 import mqtt from 'mqtt';
 import request from 'supertest';
 import { Topics } from '@provena/wire';
 import { startTestBroker, type TestBroker } from '../../test/support/mosquitto.harness';
 import { ApiKeyStore } from '../src/api/auth/api-key.store';
-import { AppModule } from '../src/app.module';
 import { IngestService } from '../src/ingest/ingest.service';
 import { TestDevice } from '../src/testing/test-devices';
-import { testGatewayConfig, until } from './ingest.harness';
+import { testGatewayConfig, until, startGatewayApp } from './ingest.harness';
 import { LEDGER_NAME, newLedgerUnderTest, runId } from './ledger-under-test';
 
 describe(`the gateway app on a real Mosquitto (${LEDGER_NAME})`, () => {
@@ -23,21 +21,15 @@ describe(`the gateway app on a real Mosquitto (${LEDGER_NAME})`, () => {
 
   beforeAll(async () => {
     broker = await startTestBroker({ persistence: true });
-    const moduleRef = await Test.createTestingModule({
-      imports: [
-        AppModule.forRoot(
-          testGatewayConfig({
-            brokerUrl: broker.url,
-            dir: mkdtempSync(join(tmpdir(), 'provena-app-')),
-            clientId: 'gateway-app-test',
-          }),
-          ledger,
-        ),
-      ],
-    }).compile();
-    app = moduleRef.createNestApplication({ logger: false });
+    app = await startGatewayApp(
+      testGatewayConfig({
+        brokerUrl: broker.url,
+        dir: mkdtempSync(join(tmpdir(), 'provena-app-')),
+        clientId: 'gateway-app-test',
+      }),
+      ledger,
+    );
     app.enableShutdownHooks();
-    await app.listen(0, '127.0.0.1');
     await app.get(IngestService).session.whenConnected();
   });
 

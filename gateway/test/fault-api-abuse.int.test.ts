@@ -4,14 +4,12 @@ import { readFile, rename, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { INestApplication } from '@nestjs/common';
-import { Test } from '@nestjs/testing';
 import request from 'supertest';
 import { startTestBroker, type TestBroker } from '../../test/support/mosquitto.harness';
 import { ApiKeyStore } from '../src/api/auth/api-key.store';
 import type { ApiRole } from '../src/api/auth/principal';
-import { AppModule } from '../src/app.module';
 import { TestDevice } from '../src/testing/test-devices';
-import { testGatewayConfig } from './ingest.harness';
+import { testGatewayConfig, startGatewayApp } from './ingest.harness';
 import { LEDGER_NAME, newLedgerUnderTest, runId } from './ledger-under-test';
 
 // Issue 7, fault case 11: REST API abuse. Another organisation's records, fields a role may not set, expired,
@@ -47,11 +45,7 @@ describe(`REST API abuse (${LEDGER_NAME})`, () => {
       rateLimitPerMinute: RATE_LIMIT,
     });
     keysFile = config.api.apiKeysFile;
-    const moduleRef = await Test.createTestingModule({
-      imports: [AppModule.forRoot(config, ledger)],
-    }).compile();
-    app = moduleRef.createNestApplication({ logger: false });
-    await app.listen(0, '127.0.0.1');
+    app = await startGatewayApp(config, ledger);
     await producerDevice.register(ledger);
     await ledger.submit({ org: CARRIER, role: 'operator' }, 'shipment:CreateShipment', [
       JSON.stringify({

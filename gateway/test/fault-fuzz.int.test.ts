@@ -2,16 +2,14 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { INestApplication } from '@nestjs/common';
-import { Test } from '@nestjs/testing';
 import fc from 'fast-check';
 import request from 'supertest';
 import { decodeSignedReading, LedgerErrorCode, Limits, RefusalCode, WireError } from '@provena/wire';
 import { startTestBroker, type TestBroker } from '../../test/support/mosquitto.harness';
 import { ApiKeyStore } from '../src/api/auth/api-key.store';
-import { AppModule } from '../src/app.module';
 import { GatewayError, GatewayErrorCode } from '../src/errors/gateway-error';
 import { TestDevice } from '../src/testing/test-devices';
-import { testGatewayConfig } from './ingest.harness';
+import { testGatewayConfig, startGatewayApp } from './ingest.harness';
 import { LEDGER_NAME, newLedgerUnderTest, runId } from './ledger-under-test';
 
 // Issue 7, fault case 10: fuzzed envelopes and API bodies (NaN, Infinity, U+0000, deep nesting, duplicate keys,
@@ -310,21 +308,15 @@ describe(`fuzzed bodies at the REST API (${LEDGER_NAME})`, () => {
   beforeAll(async () => {
     broker = await startTestBroker({ persistence: false });
     const dir = mkdtempSync(join(tmpdir(), 'provena-fuzz-'));
-    const moduleRef = await Test.createTestingModule({
-      imports: [
-        AppModule.forRoot(
-          testGatewayConfig({
-            brokerUrl: broker.url,
-            dir,
-            clientId: 'gateway-fuzz-test',
-            rateLimitPerMinute: 100_000,
-          }),
-          ledger,
-        ),
-      ],
-    }).compile();
-    app = moduleRef.createNestApplication({ logger: false });
-    await app.listen(0, '127.0.0.1');
+    app = await startGatewayApp(
+      testGatewayConfig({
+        brokerUrl: broker.url,
+        dir,
+        clientId: 'gateway-fuzz-test',
+        rateLimitPerMinute: 100_000,
+      }),
+      ledger,
+    );
     const store = app.get(ApiKeyStore);
     keys.admin = (await store.create({ role: 'admin', org: 'ProducerMSP', label: 'fuzz admin' })).key;
     keys.operator = (

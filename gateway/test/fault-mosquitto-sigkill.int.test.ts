@@ -2,7 +2,6 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { INestApplication } from '@nestjs/common';
-import { Test } from '@nestjs/testing';
 import {
   newMemorySequenceStore,
   newMqttReadingPublisher,
@@ -13,10 +12,9 @@ import {
   type SimulatedDevice,
 } from '@provena/iot-simulator';
 import { startTestBroker, type TestBroker } from '../../test/support/mosquitto.harness';
-import { AppModule } from '../src/app.module';
 import { IngestService } from '../src/ingest/ingest.service';
 import { checkLedgerAfterFault, formatFaultReportLine } from './fault-checker';
-import { testGatewayConfig } from './ingest.harness';
+import { testGatewayConfig, startGatewayApp } from './ingest.harness';
 import { LEDGER_NAME, LEDGER_PATIENCE_MS, newLedgerUnderTest, runId } from './ledger-under-test';
 
 const CASE = '4 SIGKILL Mosquitto during ingest';
@@ -54,16 +52,10 @@ describe(`fault case 4: Mosquitto SIGKILLed during ingest (real broker restarted
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'provena-fault-4-'));
     broker = await startTestBroker({ persistence: true });
-    const moduleRef = await Test.createTestingModule({
-      imports: [
-        AppModule.forRoot(
-          testGatewayConfig({ brokerUrl: broker.url, dir, clientId: 'gateway-fault-4', org: OWNER }),
-          ledger,
-        ),
-      ],
-    }).compile();
-    app = moduleRef.createNestApplication({ logger: false });
-    await app.listen(0, '127.0.0.1');
+    app = await startGatewayApp(
+      testGatewayConfig({ brokerUrl: broker.url, dir, clientId: 'gateway-fault-4', org: OWNER }),
+      ledger,
+    );
   });
 
   afterAll(async () => {

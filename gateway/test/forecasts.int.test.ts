@@ -3,7 +3,6 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { PassThrough } from 'node:stream';
 import type { INestApplication } from '@nestjs/common';
-import { Test } from '@nestjs/testing';
 import request from 'supertest';
 import { ForecastingService, type PublishedForecast } from '@provena/forecasting';
 import {
@@ -17,8 +16,7 @@ import {
 import { forecastValuesHash } from '@provena/wire';
 import { startTestBroker, type TestBroker } from '../../test/support/mosquitto.harness';
 import { ApiKeyStore } from '../src/api/auth/api-key.store';
-import { AppModule } from '../src/app.module';
-import { testGatewayConfig, until } from './ingest.harness';
+import { testGatewayConfig, until, startGatewayApp } from './ingest.harness';
 import { LEDGER_NAME, LEDGER_PATIENCE_MS, newLedgerUnderTest, ON_FABRIC, RUN } from './ledger-under-test';
 import { scenarioForRun } from './scenario-for-run';
 
@@ -72,11 +70,7 @@ describe(`demand history on the ledger → anchored forecasts → auditors check
         maintenanceMinFailures: 3,
       },
     };
-    const moduleRef = await Test.createTestingModule({
-      imports: [AppModule.forRoot(config, ledger)],
-    }).compile();
-    app = moduleRef.createNestApplication({ logger: false });
-    await app.listen(0, '127.0.0.1');
+    app = await startGatewayApp(config, ledger);
   });
 
   afterAll(async () => {

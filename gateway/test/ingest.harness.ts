@@ -3,6 +3,9 @@ import type { RejectionNotice } from '@provena/wire';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestBroker } from '../../test/support/mosquitto.harness';
+import type { INestApplication } from '@nestjs/common';
+import { Test } from '@nestjs/testing';
+import { AppModule } from '../src/app.module';
 import type { GatewayConfig } from '../src/config/gateway-config';
 import { wireIngest } from '../src/ingest/ingest-wiring';
 import type { LedgerPort } from '../src/ledger/ledger.port';
@@ -127,3 +130,13 @@ export async function readingsOnLedger(
 
 /** 1..n */
 export const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i + 1);
+
+/** The whole gateway app (REST API, ingest, events) as `main.ts` wires it, on `ledger`, listening on a free port. */
+export async function startGatewayApp(config: GatewayConfig, ledger: LedgerPort): Promise<INestApplication> {
+  const moduleRef = await Test.createTestingModule({
+    imports: [AppModule.forRoot(config, ledger)],
+  }).compile();
+  const app = moduleRef.createNestApplication({ logger: false });
+  await app.listen(0, '127.0.0.1');
+  return app;
+}

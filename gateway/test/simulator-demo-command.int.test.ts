@@ -3,48 +3,43 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { PassThrough } from 'node:stream';
 import type { INestApplication } from '@nestjs/common';
-import { Test } from '@nestjs/testing';
 import { loadScenario, planScenario, runCli } from '@provena/iot-simulator';
 import { startTestBroker, type TestBroker } from '../../test/support/mosquitto.harness';
 import { ApiKeyStore } from '../src/api/auth/api-key.store';
-import { AppModule } from '../src/app.module';
-import { InMemoryLedgerAdapter } from '../src/testing/in-memory-ledger.adapter';
-import { testGatewayConfig } from './ingest.harness';
-
-const DEMO = resolve(__dirname, '../../iot-simulator/scenarios/demo.json');
+import { testGatewayConfig, startGatewayApp } from './ingest.harness';
+import { LEDGER_NAME, newLedgerUnderTest, runId } from './ledger-under-test';
+import { scenarioForRun } from './scenario-for-run';
 
 // `npm start`'s demo step, run in process (`runCli`, not a child process) against the gateway with a real
-// Mosquitto and the in-memory ledger double running the real chaincode: provisioning through the REST API,
-// readings over MQTT followed to the ledger on the gateway's event stream, provenance read back as the auditor.
-describe('simulator demo command → Mosquitto → gateway (in-memory ledger double)', () => {
+// Mosquitto: provisioning through the REST API, readings over MQTT followed to the ledger on the gateway's event
+// stream, the custody hand-over, provenance read back as the auditor. The ledger is the Fabric test network in the
+// Fabric tier, else the in-memory double running the real chaincode; scenario ids carry this run's suffix.
+describe(`simulator demo command → Mosquitto → gateway (${LEDGER_NAME})`, () => {
   let broker: TestBroker;
   let app: INestApplication;
-  const ledger = new InMemoryLedgerAdapter();
+  const ledger = newLedgerUnderTest();
   const dir = mkdtempSync(join(tmpdir(), 'provena-demo-command-'));
+  const DEMO = scenarioForRun(resolve(__dirname, '../../iot-simulator/scenarios/demo.json'), dir);
+  const LOGGER = runId('logger-demo-1');
 
   beforeAll(async () => {
     broker = await startTestBroker({ persistence: true });
-    const moduleRef = await Test.createTestingModule({
-      imports: [
-        AppModule.forRoot(
-          testGatewayConfig({
-            brokerUrl: broker.url,
-            dir,
-            clientId: 'gateway-demo-command-test',
-            org: 'ProducerMSP',
-            rateLimitPerMinute: 6000,
-          }),
-          ledger,
-        ),
-      ],
-    }).compile();
-    app = moduleRef.createNestApplication({ logger: false });
-    await app.listen(0, '127.0.0.1');
+    app = await startGatewayApp(
+      testGatewayConfig({
+        brokerUrl: broker.url,
+        dir,
+        clientId: 'gateway-demo-command-test',
+        org: 'ProducerMSP',
+        rateLimitPerMinute: 6000,
+      }),
+      ledger,
+    );
   });
 
   afterAll(async () => {
     await app?.close();
     await broker?.cleanup();
+    await ledger.close();
   });
 
   async function demo(keysFile: string): Promise<{ code: number; stdout: string; stderr: string }> {
@@ -111,7 +106,9 @@ describe('simulator demo command → Mosquitto → gateway (in-memory ledger dou
     expect(first.stdout).toMatch(/CarrierMSP accepts custody \(block \d+, transaction [0-9a-f]{64}\)/);
     expect(first.stdout).toMatch(/Compliance breaches \([1-9]\d*, 0 open\)/);
     expect(first.stdout).toMatch(
-      /temperatureC\.max \(limit 8\) observed [\d.]+ to [\d.]+: logger-demo-1 seq \d+–\d+ \(\d+ readings\), measured [^;]+; quarantine by ProducerMSP/,
+      new RegExp(
+        `temperatureC\\.max \\(limit 8\\) observed [\\d.]+ to [\\d.]+: ${LOGGER} seq \\d+–\\d+ \\(\\d+ readings\\), measured [^;]+; quarantine by ProducerMSP`,
+      ),
     );
     expect(first.stdout).toMatch(/recorded in block \d+, transaction [0-9a-f]{64}:/);
     expect(first.stdout).toContain(`demo done: ${total} readings of ${scenario.name} on the ledger`);

@@ -3,7 +3,6 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { PassThrough } from 'node:stream';
 import type { INestApplication } from '@nestjs/common';
-import { Test } from '@nestjs/testing';
 import request from 'supertest';
 import {
   GatewayClient,
@@ -16,8 +15,7 @@ import {
 } from '@provena/iot-simulator';
 import { startTestBroker, type TestBroker } from '../../test/support/mosquitto.harness';
 import { ApiKeyStore } from '../src/api/auth/api-key.store';
-import { AppModule } from '../src/app.module';
-import { testGatewayConfig, until } from './ingest.harness';
+import { testGatewayConfig, until, startGatewayApp } from './ingest.harness';
 import { LEDGER_NAME, newLedgerUnderTest, runId } from './ledger-under-test';
 import { scenarioForRun } from './scenario-for-run';
 
@@ -36,22 +34,16 @@ describe(`simulator demo → Mosquitto → gateway (${LEDGER_NAME})`, () => {
 
   beforeAll(async () => {
     broker = await startTestBroker({ persistence: true });
-    const moduleRef = await Test.createTestingModule({
-      imports: [
-        AppModule.forRoot(
-          testGatewayConfig({
-            brokerUrl: broker.url,
-            dir,
-            clientId: 'gateway-demo-test',
-            org: 'ProducerMSP',
-            rateLimitPerMinute: 6000,
-          }),
-          ledger,
-        ),
-      ],
-    }).compile();
-    app = moduleRef.createNestApplication({ logger: false });
-    await app.listen(0, '127.0.0.1');
+    app = await startGatewayApp(
+      testGatewayConfig({
+        brokerUrl: broker.url,
+        dir,
+        clientId: 'gateway-demo-test',
+        org: 'ProducerMSP',
+        rateLimitPerMinute: 6000,
+      }),
+      ledger,
+    );
   });
 
   afterAll(async () => {
