@@ -1,5 +1,7 @@
 import { Global, Module, type DynamicModule } from '@nestjs/common';
 import { ApiModule } from './api/api.module';
+import { DeadLettersController } from './api/dead-letters/dead-letters.controller';
+import { DeadLettersService } from './api/dead-letters/dead-letters.service';
 import { GATEWAY_CONFIG } from './config/config.token';
 import type { GatewayConfig } from './config/gateway-config';
 import { EventsController } from './events/events.controller';
@@ -43,8 +45,9 @@ export class AppModule {
           ? [ForecastingModule.forRoot(config.forecasting, { provide: FORECAST_LEDGER, useValue: ledger })]
           : []),
       ],
-      controllers: [HealthController, EventsController],
-      providers: [IngestService, LedgerEventsService],
+      // The dead-letter admin routes sit here, beside ingest, because they act on this app's IngestService.
+      controllers: [HealthController, EventsController, DeadLettersController],
+      providers: [IngestService, LedgerEventsService, DeadLettersService],
     };
   }
 }

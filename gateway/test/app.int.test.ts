@@ -80,6 +80,32 @@ describe(`the gateway app on a real Mosquitto (${LEDGER_NAME})`, () => {
     await request(app.getHttpServer()).get('/ready').expect(200);
   });
 
+  it('shows dead letters to admins only, and refuses a redrive request it cannot read', async () => {
+    const store = app.get(ApiKeyStore);
+    const admin = (await store.create({ role: 'admin', org: 'ProducerMSP', label: 'dead letters' })).key;
+    const operator = (await store.create({ role: 'operator', org: 'ProducerMSP', label: 'dead letters' }))
+      .key;
+    const server = app.getHttpServer();
+    await request(server).get('/admin/dead-letters').set('authorization', `Bearer ${operator}`).expect(403);
+    const page = await request(server)
+      .get('/admin/dead-letters')
+      .set('authorization', `Bearer ${admin}`)
+      .expect(200);
+    expect(page.body).toEqual({ items: [], bookmark: '' });
+    const bad = await request(server)
+      .post('/admin/dead-letters/redrive')
+      .set('authorization', `Bearer ${admin}`)
+      .send({ ids: ['not-an-id'] })
+      .expect(400);
+    expect(bad.body).toMatchObject({ code: 'VALIDATION_FAILED' });
+    const redriven = await request(server)
+      .post('/admin/dead-letters/redrive')
+      .set('authorization', `Bearer ${admin}`)
+      .send({ limit: 10 })
+      .expect(200);
+    expect(redriven.body).toEqual({ outcomes: [], remaining: 0 });
+  });
+
   it('refuses API routes without a key', async () => {
     const res = await request(app.getHttpServer()).get('/devices').expect(401);
     expect(res.body).toMatchObject({ code: 'UNAUTHENTICATED' });

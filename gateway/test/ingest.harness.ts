@@ -49,6 +49,7 @@ export function testGatewayConfig(options: {
       deviceCacheTtlMs: 60_000,
       retryMinDelayMs: 20,
       retryMaxDelayMs: 200,
+      deadLetterDir: join(options.dir, 'dead-letters'),
     },
     fabric: {
       peers: {},

@@ -47,6 +47,16 @@ export interface GatewayConfig {
     readonly deviceCacheTtlMs: number;
     readonly retryMinDelayMs: number;
     readonly retryMaxDelayMs: number;
+    /**
+     * How long a reading may stay unplaced while the ledger takes transactions, before it is dead-lettered and
+     * acknowledged. Optional only so hand-built configurations (tests, benchmarks) compile; the loader always
+     * sets it and the three below (defaults in `INGEST_DEFAULTS`).
+     */
+    readonly retryBoundMs?: number;
+    /** The dead-letter store's folder. */
+    readonly deadLetterDir?: string;
+    /** Dead letters at most; beyond it readings stay unacknowledged (the broker keeps them) and an error is logged. */
+    readonly deadLetterMaxEntries?: number;
   };
   readonly fabric: FabricLedgerOptions;
   /** Where the chaincode-event listener keeps its position. */
@@ -146,6 +156,9 @@ const envSchema = z.object({
   PROVENA_DEVICE_CACHE_TTL_MS: int(0, 86_400_000, 60_000),
   PROVENA_INGEST_RETRY_MIN_MS: int(1, 60_000, 200),
   PROVENA_INGEST_RETRY_MAX_MS: int(1, 600_000, 5_000),
+  PROVENA_INGEST_RETRY_BOUND_MS: int(1_000, 86_400_000, 300_000),
+  PROVENA_DEAD_LETTER_DIR: text.default('.provena/dead-letters'),
+  PROVENA_DEAD_LETTER_MAX: int(1, 1_000_000, 10_000),
   PROVENA_FABRIC_EVALUATE_MS: int(100, 600_000, 5_000),
   PROVENA_FABRIC_ENDORSE_MS: int(100, 600_000, 15_000),
   PROVENA_FABRIC_SUBMIT_MS: int(100, 600_000, 5_000),
@@ -237,6 +250,9 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv): GatewayConfig {
       deviceCacheTtlMs: e.PROVENA_DEVICE_CACHE_TTL_MS,
       retryMinDelayMs: e.PROVENA_INGEST_RETRY_MIN_MS,
       retryMaxDelayMs: e.PROVENA_INGEST_RETRY_MAX_MS,
+      retryBoundMs: e.PROVENA_INGEST_RETRY_BOUND_MS,
+      deadLetterDir: e.PROVENA_DEAD_LETTER_DIR,
+      deadLetterMaxEntries: e.PROVENA_DEAD_LETTER_MAX,
     },
     fabric: {
       peers: fabric.peers,

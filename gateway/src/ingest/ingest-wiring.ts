@@ -2,6 +2,8 @@ import { Topics, type RejectionNotice } from '@provena/wire';
 import { MqttSession } from '../broker/mqtt-session';
 import type { GatewayConfig } from '../config/gateway-config';
 import type { LedgerPort } from '../ledger/ledger.port';
+import { redriveDeadLetters, type RedriveResult } from './dead-letter-redrive';
+import { newFileDeadLetterStore, type DeadLetter, type DeadLetterStore } from './dead-letter.store';
 import { DeviceKeyDirectory } from './device-keys';
 import { ReadingIngest, type IngestLog, type IngestMetrics } from './reading-ingest';
 
@@ -16,6 +18,24 @@ export interface IngestWiringOptions {
   readonly onStateChange?: (connected: boolean, reason?: string) => void;
   /** Reconnect backoff; the app's default is 100 ms doubling to 10 s. */
   readonly reconnect?: { readonly minMs: number; readonly maxMs: number };
+  /** The dead-letter store; by default the file store the ingest settings name. */
+  readonly deadLetters?: DeadLetterStore;
+}
+
+/** Defaults of the settings a hand-built configuration (tests, benchmarks) may leave out; see gateway-config.ts. */
+export const INGEST_DEFAULTS = {
+  retryBoundMs: 300_000,
+  deadLetterDir: '.provena/dead-letters',
+  deadLetterMaxEntries: 10_000,
+} as const;
+
+/** What {@link wireIngest} builds. */
+export interface IngestWiring {
+  readonly session: MqttSession;
+  readonly pipeline: ReadingIngest;
+  readonly deadLetters: DeadLetterStore;
+  /** Submits dead letters again through RecordReadings; see `redriveDeadLetters`. */
+  readonly redrive: (entries: readonly DeadLetter[]) => Promise<RedriveResult>;
 }
 
 /** How long "no such device" is remembered, so a flood from an unknown id costs one ledger query a second. */
@@ -26,9 +46,19 @@ const UNKNOWN_DEVICE_TTL_MS = 1000;
  * notices published back through the session. One place for the app, its tests and the benchmark, so they run
  * the same wiring.
  */
-export function wireIngest(options: IngestWiringOptions): { session: MqttSession; pipeline: ReadingIngest } {
+export function wireIngest(options: IngestWiringOptions): IngestWiring {
   const { ledger, mqtt, ingest } = options;
   const actor = { org: ingest.org, role: 'operator' } as const;
+  const deadLetters =
+    options.deadLetters ??
+    newFileDeadLetterStore({
+      directory: ingest.deadLetterDir ?? INGEST_DEFAULTS.deadLetterDir,
+      maxEntries: ingest.deadLetterMaxEntries ?? INGEST_DEFAULTS.deadLetterMaxEntries,
+    });
+  const notify = (notice: RejectionNotice): void => {
+    options.onRejection?.(notice);
+    session.publish(Topics.rejections(notice.deviceId), JSON.stringify(notice));
+  };
   const pipeline: ReadingIngest = new ReadingIngest({
     ledger,
     actor,
@@ -39,10 +69,7 @@ export function wireIngest(options: IngestWiringOptions): { session: MqttSession
       unknownTtlMs: UNKNOWN_DEVICE_TTL_MS,
       now: Date.now,
     }),
-    notify: (notice) => {
-      options.onRejection?.(notice);
-      session.publish(Topics.rejections(notice.deviceId), JSON.stringify(notice));
-    },
+    notify,
     metrics: options.metrics,
     log: options.log,
     now: Date.now,
@@ -52,7 +79,12 @@ export function wireIngest(options: IngestWiringOptions): { session: MqttSession
       windowMs: ingest.batchWindowMs,
       maxConcurrent: ingest.maxConcurrentBatches,
     },
-    retry: { minDelayMs: ingest.retryMinDelayMs, maxDelayMs: ingest.retryMaxDelayMs },
+    retry: {
+      minDelayMs: ingest.retryMinDelayMs,
+      maxDelayMs: ingest.retryMaxDelayMs,
+      boundMs: ingest.retryBoundMs ?? INGEST_DEFAULTS.retryBoundMs,
+    },
+    deadLetters,
   });
   // Built after the pipeline that publishes through it: notices only flow once messages do.
   const session: MqttSession = new MqttSession({
@@ -69,5 +101,10 @@ export function wireIngest(options: IngestWiringOptions): { session: MqttSession
     onMessage: (message) => pipeline.accept(message),
     ...(options.onStateChange && { onStateChange: options.onStateChange }),
   });
-  return { session, pipeline };
+  const redrive = (entries: readonly DeadLetter[]): Promise<RedriveResult> =>
+    redriveDeadLetters(
+      { ledger, actor, store: deadLetters, notify, now: Date.now, batchSize: ingest.batchSize },
+      entries,
+    );
+  return { session, pipeline, deadLetters, redrive };
 }

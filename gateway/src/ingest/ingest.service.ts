@@ -10,6 +10,8 @@ import { GATEWAY_CONFIG } from '../config/config.token';
 import type { GatewayConfig } from '../config/gateway-config';
 import { LEDGER, type LedgerPort } from '../ledger/ledger.port';
 import { GatewayMetrics } from '../observability/gateway-metrics';
+import type { RedriveResult } from './dead-letter-redrive';
+import type { DeadLetter, DeadLetterStore } from './dead-letter.store';
 import { wireIngest } from './ingest-wiring';
 import type { ReadingIngest } from './reading-ingest';
 
@@ -19,13 +21,16 @@ export class IngestService implements OnApplicationBootstrap, OnApplicationShutd
   readonly #log = new Logger('Ingest');
   readonly session: MqttSession;
   readonly pipeline: ReadingIngest;
+  /** Readings ingest could not place within its bound (admin API: `/admin/dead-letters`). */
+  readonly deadLetters: DeadLetterStore;
+  readonly #redrive: (entries: readonly DeadLetter[]) => Promise<RedriveResult>;
 
   constructor(
     @Inject(GATEWAY_CONFIG) config: GatewayConfig,
     @Inject(LEDGER) ledger: LedgerPort,
     metrics: GatewayMetrics,
   ) {
-    const { session, pipeline } = wireIngest({
+    const { session, pipeline, deadLetters, redrive } = wireIngest({
       ledger,
       mqtt: config.mqtt,
       ingest: config.ingest,
@@ -41,10 +46,23 @@ export class IngestService implements OnApplicationBootstrap, OnApplicationShutd
     });
     this.session = session;
     this.pipeline = pipeline;
+    this.deadLetters = deadLetters;
+    this.#redrive = redrive;
     metrics.trackInFlight(() => this.pipeline.inFlight);
+    metrics.trackOldestUnacknowledged(() => this.pipeline.oldestUnacknowledgedAgeMs);
+    metrics.trackDeadLetters(() => this.deadLetters.size);
+  }
+
+  /** Submits dead letters again through RecordReadings; placed or refused ones leave the store. */
+  redrive(entries: readonly DeadLetter[]): Promise<RedriveResult> {
+    return this.#redrive(entries);
   }
 
   async onApplicationBootstrap(): Promise<void> {
+    // A dead-letter file that cannot be read stops the start here, naming the file, rather than at the first failure.
+    await this.deadLetters.ready();
+    const held = this.deadLetters.size;
+    if (held > 0) this.#log.warn(`${held} dead-lettered readings wait for an admin: GET /admin/dead-letters`);
     // Not awaited: the API serves (and /ready says "broker down") while the session keeps trying.
     void this.session.start();
   }

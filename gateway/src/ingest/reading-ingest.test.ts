@@ -1,14 +1,47 @@
 import { generateKeyPairSync } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { encodeSignedReading, publicKeyPem, sealReading, type RejectionNotice } from '@provena/wire';
+import { GatewayError, GatewayErrorCode, fromChaincodeMessage } from '../errors/gateway-error';
 import { InMemoryLedgerAdapter } from '../testing/in-memory-ledger.adapter';
 import { TestDevice, delivery } from '../testing/test-devices';
+import { newFileDeadLetterStore } from './dead-letter.store';
 import { DeviceKeyDirectory } from './device-keys';
 import { ReadingIngest, type IngestMetrics } from './reading-ingest';
 
 const operator = { org: 'ProducerMSP', role: 'operator' } as const;
 
-function setUp(batch = { maxSize: 50, windowMs: 5, maxConcurrent: 2 }) {
-  const ledger = new InMemoryLedgerAdapter();
+/** The in-memory ledger, made to fail every RecordReadings whose batch holds a reading `poisoned` picks. */
+class PoisonedLedger extends InMemoryLedgerAdapter {
+  constructor(private readonly failure: () => Error) {
+    super();
+  }
+  override async submit<T>(
+    actor: Parameters<InMemoryLedgerAdapter['submit']>[0],
+    fn: string,
+    args: readonly string[],
+  ) {
+    if (fn === 'reading:RecordReadings' && !this.unreachable) {
+      const batch = JSON.parse(args[0] ?? '[]') as { reading: { measurements: Record<string, number> } }[];
+      if (batch.some((s) => s.reading.measurements['temperatureC'] === POISON)) {
+        this.submitted.push(fn);
+        throw this.failure();
+      }
+    }
+    return super.submit<T>(actor, fn, args);
+  }
+}
+const POISON = 66.6;
+
+function setUp(
+  batch = { maxSize: 50, windowMs: 5, maxConcurrent: 2 },
+  options: { ledger?: InMemoryLedgerAdapter; boundMs?: number } = {},
+) {
+  const ledger = options.ledger ?? new InMemoryLedgerAdapter();
+  const deadLetterDir = mkdtempSync(join(tmpdir(), 'provena-dead-letters-'));
+  const deadLetters = newFileDeadLetterStore({ directory: deadLetterDir, maxEntries: 100 });
+  const deadLettered: string[] = [];
   const notices: RejectionNotice[] = [];
   const refusals: string[] = [];
   const committed: number[] = [];
@@ -18,6 +51,7 @@ function setUp(batch = { maxSize: 50, windowMs: 5, maxConcurrent: 2 }) {
     committed: (b) => committed.push(b.size),
     acknowledged: () => undefined,
     retried: () => undefined,
+    deadLettered: (code, count) => deadLettered.push(...Array<string>(count).fill(code)),
   };
   const devices = new DeviceKeyDirectory({
     ledger,
@@ -36,9 +70,10 @@ function setUp(batch = { maxSize: 50, windowMs: 5, maxConcurrent: 2 }) {
     now: Date.now,
     maxClockAheadMs: 300_000,
     batch,
-    retry: { minDelayMs: 5, maxDelayMs: 20 },
+    retry: { minDelayMs: 5, maxDelayMs: 20, boundMs: options.boundMs ?? 60_000 },
+    deadLetters,
   });
-  return { ledger, ingest, notices, refusals, committed };
+  return { ledger, ingest, notices, refusals, committed, deadLetters, deadLetterDir, deadLettered };
 }
 
 async function until(condition: () => boolean, timeoutMs = 5000): Promise<void> {
@@ -207,5 +242,103 @@ describe('ReadingIngest', () => {
     ledger.unreachable = false;
     await new Promise((r) => setTimeout(r, 50));
     expect(message.acked()).toBe(false);
+  });
+
+  it('isolates a reading that makes the chaincode fail unexpectedly: every other reading committed, it dead-lettered', async () => {
+    const ledger = new PoisonedLedger(() =>
+      fromChaincodeMessage('chaincode response 500, INTERNAL: Cannot read properties of undefined'),
+    );
+    const { ingest, notices, deadLetters, deadLettered } = setUp(
+      { maxSize: 50, windowMs: 5, maxConcurrent: 2 },
+      { ledger },
+    );
+    const device = new TestDevice('d1');
+    await device.register(ledger);
+    const deliveries = Array.from({ length: 120 }, (_, i) =>
+      delivery('d1', device.reading(i === 60 ? { measurements: { temperatureC: POISON } } : {}).payload),
+    );
+    deliveries.forEach((d) => ingest.accept(d));
+    await until(() => deliveries.every((d) => d.acked()));
+    for (let seq = 1; seq <= 120; seq++) {
+      if (seq === 61) expect(await recorded(ledger, 'd1', seq)).toBeUndefined();
+      else expect(await recorded(ledger, 'd1', seq)).toBeDefined();
+    }
+    // Not the device's fault: kept for a redrive, not refused.
+    expect(notices).toEqual([]);
+    expect(deadLettered).toEqual(['INTERNAL']);
+    const { items } = await deadLetters.list(10);
+    expect(items).toEqual([
+      expect.objectContaining({
+        deviceId: 'd1',
+        seq: 61,
+        envelope: (deliveries[60] as { payload: Buffer }).payload.toString('utf8'),
+        reason: { code: 'INTERNAL', message: 'Cannot read properties of undefined' },
+      }),
+    ]);
+    expect(items[0]?.attempts).toBeGreaterThan(1);
+    expect(ingest.inFlight).toBe(0);
+    expect(ingest.oldestUnacknowledgedAgeMs).toBe(0);
+  });
+
+  it('refuses to its device a reading the chaincode refuses as a whole batch (INVALID_ARGUMENT), after halving', async () => {
+    const ledger = new PoisonedLedger(() =>
+      fromChaincodeMessage('INVALID_ARGUMENT: measurements.temperatureC is out of range'),
+    );
+    const { ingest, notices, refusals, deadLettered } = setUp(undefined, { ledger });
+    const device = new TestDevice('d1');
+    await device.register(ledger);
+    const deliveries = Array.from({ length: 20 }, (_, i) =>
+      delivery('d1', device.reading(i === 7 ? { measurements: { temperatureC: POISON } } : {}).payload),
+    );
+    deliveries.forEach((d) => ingest.accept(d));
+    await until(() => deliveries.every((d) => d.acked()));
+    expect(refusals).toEqual(['ledger:INVALID_ARGUMENT']);
+    expect(notices).toEqual([expect.objectContaining({ deviceId: 'd1', seq: 8, code: 'INVALID_ARGUMENT' })]);
+    expect(deadLettered).toEqual([]);
+    expect(await recorded(ledger, 'd1', 20)).toBeDefined();
+  });
+
+  it('dead-letters a reading still failing transiently at its bound while the ledger takes other transactions', async () => {
+    const ledger = new PoisonedLedger(
+      () =>
+        new GatewayError(GatewayErrorCode.CommitFailed, 'not committed: MVCC_READ_CONFLICT', {
+          validationCode: 'MVCC_READ_CONFLICT',
+        }),
+    );
+    const { ingest, deadLetters, deadLettered } = setUp(undefined, { ledger, boundMs: 300 });
+    const device = new TestDevice('d1');
+    await device.register(ledger);
+    const deliveries = Array.from({ length: 10 }, (_, i) =>
+      delivery('d1', device.reading(i === 3 ? { measurements: { temperatureC: POISON } } : {}).payload),
+    );
+    const startedAt = Date.now();
+    deliveries.forEach((d) => ingest.accept(d));
+    // The other nine commit once the failing batch is halved, well before the bound.
+    await until(() => deliveries.filter((d) => d.acked()).length === 9);
+    expect((deliveries[3] as { acked: () => boolean }).acked()).toBe(false);
+    await until(() => deliveries.every((d) => d.acked()));
+    expect(Date.now() - startedAt).toBeGreaterThanOrEqual(300);
+    expect(deadLettered).toEqual(['COMMIT_FAILED']);
+    const [entry] = (await deadLetters.list(10)).items;
+    expect(entry).toMatchObject({ seq: 4, reason: { code: 'COMMIT_FAILED' } });
+    expect(Date.parse(entry?.lastAttemptAt ?? '')).toBeGreaterThan(Date.parse(entry?.firstAttemptAt ?? ''));
+  });
+
+  it('holds readings past the bound while the ledger is unreachable, and records them when it is back', async () => {
+    const { ledger, ingest, deadLettered } = setUp(undefined, { boundMs: 50 });
+    const device = new TestDevice('d1');
+    await device.register(ledger);
+    await ledger.evaluate(operator, 'device:GetDevice', ['d1']);
+    ledger.unreachable = true;
+    const deliveries = Array.from({ length: 5 }, () => delivery('d1', device.reading().payload));
+    deliveries.forEach((d) => ingest.accept(d));
+    await new Promise((r) => setTimeout(r, 200));
+    expect(deliveries.filter((d) => d.acked())).toHaveLength(0);
+    expect(ingest.holdingForLedger).toBe(true);
+    expect(ingest.oldestUnacknowledgedAgeMs).toBeGreaterThanOrEqual(150);
+    ledger.unreachable = false;
+    await until(() => deliveries.every((d) => d.acked()));
+    expect(deadLettered).toEqual([]);
+    expect(await recorded(ledger, 'd1', 5)).toBeDefined();
   });
 });

@@ -11,7 +11,9 @@ import {
 import { GatewayError, GatewayErrorCode } from '../errors/gateway-error';
 import type { LedgerActor, LedgerPort } from '../ledger/ledger.port';
 import type { InboundMessage } from '../broker/mqtt-session';
+import { deadLetterId, type DeadLetter, type DeadLetterStore } from './dead-letter.store';
 import type { DeviceKeyDirectory } from './device-keys';
+import { classifyIngestFailure, type IngestFailure } from './ingest-failure';
 import { MicroBatcher } from './micro-batcher';
 
 /** What the ingest pipeline reports; the metrics adapter turns it into Prometheus series. */
@@ -25,6 +27,10 @@ export interface IngestMetrics {
   acknowledged(latencyMs: number): void;
   /** A transaction attempt failed in a way worth retrying. */
   retried(code: string): void;
+  /** Readings put in the dead-letter store, by the failure's code. */
+  deadLettered?(code: string, count: number): void;
+  /** Readings the dead-letter store had no room for: they stay unacknowledged. */
+  deadLetterRefused?(count: number): void;
 }
 
 /** Where the pipeline logs: warnings and errors only, never payloads or keys. */
@@ -46,15 +52,33 @@ export interface ReadingIngestOptions {
   /** How far a device clock may run ahead of ours; the chaincode allows the same against the transaction time. */
   readonly maxClockAheadMs: number;
   readonly batch: { readonly maxSize: number; readonly windowMs: number; readonly maxConcurrent: number };
-  /** Backoff between attempts of a transaction that failed transiently; attempts never stop while running. */
-  readonly retry: { readonly minDelayMs: number; readonly maxDelayMs: number };
+  /**
+   * Backoff between attempts of a transaction that failed transiently, and the bound: how long a reading may go
+   * unplaced, counting only time while the ledger takes transactions, before it goes to the dead-letter store.
+   */
+  readonly retry: { readonly minDelayMs: number; readonly maxDelayMs: number; readonly boundMs: number };
+  /** Where readings that cannot be placed go (then they are acknowledged). */
+  readonly deadLetters: DeadLetterStore;
 }
 
 interface Pending {
   readonly signed: SignedReading;
   readonly message: InboundMessage;
   readonly receivedAtMs: number;
+  /** The pipeline's held time (see #heldMs) when it arrived: its bound does not run while the ledger is down. */
+  readonly heldAtArrivalMs: number;
+  /** Transaction attempts that included it, and when the first and the last began. */
+  attempts: number;
+  firstAttemptAtMs: number | undefined;
+  lastAttemptAtMs: number | undefined;
 }
+
+/**
+ * Consecutive transient failures of one batch, while the ledger answers, before it is halved: a batch that keeps
+ * failing while the ledger answers may hold a reading that makes it fail (a chaincode failure that reached us as
+ * ABORTED looks transient), and halving lets the rest through well within the bound.
+ */
+const SPLIT_AFTER_TRANSIENT_FAILURES = 3;
 
 /** The chaincode's answer to RecordReadings (see the chaincode's reading-ingest). */
 interface IngestSummary {
@@ -77,6 +101,14 @@ export class ReadingIngest {
   /** Readings in each stage, for {@link inFlight}. */
   #checking = 0;
   #recording = 0;
+  /** Messages received and not yet acknowledged, oldest first (a Set keeps insertion order). */
+  readonly #unacknowledged = new Set<{ readonly receivedAtMs: number }>();
+  /**
+   * Time the ledger has been down so far (its readiness query unanswered after a transient failure).
+   * Readings' bounds stand still meanwhile; they are held, and the broker keeps the rest (Receive Maximum).
+   */
+  #heldMs = 0;
+  #downSinceMs: number | undefined;
 
   constructor(options: ReadingIngestOptions) {
     this.#o = options;
@@ -91,10 +123,32 @@ export class ReadingIngest {
     return this.#checking + this.#batcher.pending + this.#recording;
   }
 
+  /** Age of the oldest reading received and not yet acknowledged, ms; 0 when none waits. */
+  get oldestUnacknowledgedAgeMs(): number {
+    const oldest = this.#unacknowledged.values().next();
+    return oldest.done === true ? 0 : Math.max(0, this.#o.now() - oldest.value.receivedAtMs);
+  }
+
+  /** Whether the pipeline holds readings because the ledger is unreachable. */
+  get holdingForLedger(): boolean {
+    return this.#downSinceMs !== undefined;
+  }
+
   /** Takes one message from the broker. Never throws: every outcome ends in an ack or a deliberate non-ack. */
-  accept(message: InboundMessage): void {
+  accept(delivered: InboundMessage): void {
     this.#o.metrics.received();
     const receivedAtMs = this.#o.now();
+    const token = { receivedAtMs };
+    this.#unacknowledged.add(token);
+    const message: InboundMessage = {
+      topic: delivered.topic,
+      payload: delivered.payload,
+      redelivered: delivered.redelivered,
+      ack: () => {
+        this.#unacknowledged.delete(token);
+        delivered.ack();
+      },
+    };
     const topicDeviceId = deviceIdOfReadingTopic(message.topic);
     if (topicDeviceId === undefined) {
       // Our subscription only matches reading topics, so this is a broker misconfiguration: nobody to tell.
@@ -127,7 +181,7 @@ export class ReadingIngest {
     void this.#checkSignature(signed).then(
       (verdict) => {
         this.#checking--;
-        if (verdict === 'ok') this.#batcher.add({ signed, message, receivedAtMs });
+        if (verdict === 'ok') this.#batcher.add(this.#pending(signed, message, receivedAtMs));
         else this.#refuseWireError(message, receivedAtMs, topicDeviceId, signed.reading.seq, verdict);
       },
       (err: unknown) => {
@@ -138,7 +192,7 @@ export class ReadingIngest {
           deviceId: topicDeviceId,
           error: String(err),
         });
-        this.#batcher.add({ signed, message, receivedAtMs });
+        this.#batcher.add(this.#pending(signed, message, receivedAtMs));
       },
     );
   }
@@ -178,10 +232,23 @@ export class ReadingIngest {
     }
   }
 
-  async #recordWithRetry(batch: Pending[]): Promise<void> {
+  /**
+   * Places a batch: commits it, or splits it, refuses or dead-letters readings, per {@link classifyIngestFailure}.
+   * No attempt starts for a reading whose bound has run out: it is dead-lettered instead, so while the ledger
+   * answers every reading is settled within the bound plus one attempt.
+   */
+  async #recordWithRetry(initial: Pending[]): Promise<void> {
+    let batch = initial;
     let delay = this.#o.retry.minDelayMs;
-    for (let attempt = 1; !this.#stopping; attempt++) {
+    let failuresWhileUp = 0;
+    while (!this.#stopping && batch.length > 0) {
       const startedAtMs = this.#o.now();
+      for (const p of batch) {
+        p.attempts++;
+        p.firstAttemptAtMs ??= startedAtMs;
+        p.lastAttemptAtMs = startedAtMs;
+      }
+      let failure: IngestFailure;
       try {
         const committed = await this.#o.ledger.submit<IngestSummary>(
           this.#o.actor,
@@ -195,6 +262,7 @@ export class ReadingIngest {
             `RecordReadings returned ${summary.verdicts.length} verdicts for ${batch.length} readings`,
           );
         }
+        this.#ledgerTook();
         this.#o.metrics.committed({
           size: batch.length,
           accepted: summary.accepted,
@@ -206,40 +274,185 @@ export class ReadingIngest {
         );
         return;
       } catch (err) {
-        const code = err instanceof GatewayError ? err.code : GatewayErrorCode.Internal;
-        if (code === GatewayErrorCode.InvalidArgument) {
-          // The chaincode refused the batch as a whole. Our edge check should make this impossible; find the
-          // culprit by halving rather than refusing good readings with it.
-          await this.#isolate(batch, err as GatewayError);
-          return;
-        }
-        this.#o.metrics.retried(code);
-        if (attempt === 1 || attempt % 10 === 0) {
-          this.#o.log.warn('RecordReadings failed; retrying', {
-            code,
-            attempt,
-            readings: batch.length,
-            error: err instanceof Error ? err.message : String(err),
-          });
-        }
-        await sleep(delay);
-        delay = Math.min(delay * 2, this.#o.retry.maxDelayMs);
+        failure = classifyIngestFailure(err);
       }
+
+      let ledgerUp = true;
+      if (failure.kind === 'transient') {
+        this.#o.metrics.retried(failure.code);
+        ledgerUp = await this.#ledgerAnswers();
+      }
+      // Past its bound: no further attempt, whatever the failure (while the ledger is down, bounds stand still).
+      const expired = batch.filter((p) => this.#overBound(p));
+      if (expired.length > 0) {
+        if (await this.#deadLetter(expired, failure)) {
+          batch = batch.filter((p) => !expired.includes(p));
+          continue;
+        }
+      } else if (failure.kind !== 'transient' && batch.length > 1) {
+        await this.#split(batch);
+        return;
+      } else if (failure.kind === 'refuse') {
+        const pending = batch[0] as Pending;
+        const { deviceId, seq } = pending.signed.reading;
+        this.#refuse(
+          pending.message,
+          pending.receivedAtMs,
+          deviceId,
+          seq,
+          failure.code,
+          failure.message,
+          'ledger',
+        );
+        return;
+      } else if (failure.kind === 'split') {
+        // Alone and still failing for a reason that is not its own: keep it for an admin, let the rest flow.
+        this.#o.log.error('a reading could not be recorded; dead-lettered', {
+          deviceId: batch[0]?.signed.reading.deviceId,
+          seq: batch[0]?.signed.reading.seq,
+          code: failure.code,
+          error: failure.message,
+        });
+        if (await this.#deadLetter(batch, failure)) return;
+      } else if (ledgerUp && ++failuresWhileUp >= SPLIT_AFTER_TRANSIENT_FAILURES && batch.length > 1) {
+        await this.#split(batch);
+        return;
+      }
+      if (!ledgerUp) failuresWhileUp = 0;
+      const attempt = batch[0]?.attempts ?? 0;
+      if (attempt === 1 || attempt % 10 === 0) {
+        this.#o.log.warn('RecordReadings failed; retrying', {
+          code: failure.code,
+          attempt,
+          readings: batch.length,
+          ledger: ledgerUp ? 'answers' : 'unreachable: holding',
+          error: failure.message,
+        });
+      }
+      await sleep(delay);
+      delay = Math.min(delay * 2, this.#o.retry.maxDelayMs);
     }
   }
 
-  async #isolate(batch: Pending[], err: GatewayError): Promise<void> {
-    if (batch.length === 1) {
-      const pending = batch[0] as Pending;
-      const { deviceId, seq } = pending.signed.reading;
-      this.#refuse(pending.message, pending.receivedAtMs, deviceId, seq, err.code, err.message, 'ledger');
-      return;
-    }
+  async #split(batch: Pending[]): Promise<void> {
     const half = Math.ceil(batch.length / 2);
     await Promise.all([
       this.#recordWithRetry(batch.slice(0, half)),
       this.#recordWithRetry(batch.slice(half)),
     ]);
+  }
+
+  #pending(signed: SignedReading, message: InboundMessage, receivedAtMs: number): Pending {
+    return {
+      signed,
+      message,
+      receivedAtMs,
+      heldAtArrivalMs: this.#heldNow(),
+      attempts: 0,
+      firstAttemptAtMs: undefined,
+      lastAttemptAtMs: undefined,
+    };
+  }
+
+  /** Whether a reading has spent its bound unplaced, not counting time while the ledger was down. */
+  #overBound(p: Pending): boolean {
+    const charged = this.#o.now() - p.receivedAtMs - (this.#heldNow() - p.heldAtArrivalMs);
+    return charged >= this.#o.retry.boundMs;
+  }
+
+  #heldNow(): number {
+    return this.#heldMs + (this.#downSinceMs === undefined ? 0 : this.#o.now() - this.#downSinceMs);
+  }
+
+  /** A transaction committed: the ledger is up. */
+  #ledgerTook(): void {
+    const now = this.#o.now();
+    if (this.#downSinceMs !== undefined) {
+      this.#heldMs += now - this.#downSinceMs;
+      this.#downSinceMs = undefined;
+    }
+  }
+
+  /**
+   * After a transient failure: does the ledger answer its readiness query (the one behind `/ready`)? Then the
+   * failure is this batch's, and counts against its readings' bounds. Otherwise the ledger is down: readings are
+   * held, not dead-lettered, and their bounds stand still; the broker keeps the rest (Receive Maximum).
+   *
+   * Not "did anything commit lately": with one batch in flight, a reading that makes every attempt fail would then
+   * hold the batch, and every PUBACK behind it, for ever.
+   */
+  async #ledgerAnswers(): Promise<boolean> {
+    const failedAtMs = this.#o.now();
+    const up = await this.#o.ledger.isReachable().catch(() => false);
+    if (up && this.#downSinceMs !== undefined) {
+      this.#heldMs += this.#o.now() - this.#downSinceMs;
+      this.#downSinceMs = undefined;
+    } else if (!up) {
+      this.#downSinceMs ??= failedAtMs;
+    }
+    return up;
+  }
+
+  /**
+   * Stores readings as dead letters and acknowledges them. False when the store cannot take them (full, or
+   * failing): then they stay unacknowledged and in the retry loop, and the failure is loud.
+   */
+  async #deadLetter(batch: Pending[], failure: IngestFailure): Promise<boolean> {
+    const entries = batch.map((p) =>
+      this.#deadLetterOf(p.message, p.signed.reading.deviceId, p.signed.reading.seq, failure, {
+        first: p.firstAttemptAtMs ?? p.receivedAtMs,
+        last: p.lastAttemptAtMs ?? p.receivedAtMs,
+        attempts: p.attempts,
+      }),
+    );
+    if (!(await this.#store(entries, failure))) return false;
+    for (const p of batch) {
+      p.message.ack();
+      this.#o.metrics.acknowledged(this.#o.now() - p.receivedAtMs);
+    }
+    return true;
+  }
+
+  #deadLetterOf(
+    message: InboundMessage,
+    deviceId: string,
+    seq: number | null,
+    failure: Pick<IngestFailure, 'code' | 'message'>,
+    times: { first: number; last: number; attempts: number },
+  ): DeadLetter {
+    return {
+      id: deadLetterId(message.payload),
+      deviceId,
+      seq,
+      topic: message.topic,
+      envelope: message.payload.toString('utf8'),
+      reason: { code: failure.code, message: failure.message },
+      firstAttemptAt: new Date(times.first).toISOString(),
+      lastAttemptAt: new Date(times.last).toISOString(),
+      attempts: times.attempts,
+    };
+  }
+
+  async #store(entries: DeadLetter[], failure: Pick<IngestFailure, 'code'>): Promise<boolean> {
+    let outcome: 'stored' | 'full' | 'failed';
+    try {
+      outcome = await this.#o.deadLetters.put(entries);
+    } catch (err) {
+      this.#o.log.error('dead-letter store failed; readings stay unacknowledged', { error: String(err) });
+      outcome = 'failed';
+    }
+    if (outcome !== 'stored') {
+      if (outcome === 'full') {
+        this.#o.log.error('dead-letter store is full; readings stay unacknowledged until an admin redrives', {
+          readings: entries.length,
+          maxEntries: this.#o.deadLetters.maxEntries,
+        });
+      }
+      this.#o.metrics.deadLetterRefused?.(entries.length);
+      return false;
+    }
+    this.#o.metrics.deadLettered?.(failure.code, entries.length);
+    return true;
   }
 
   #settle(pending: Pending, verdict: IngestSummary['verdicts'][0]): void {
@@ -268,14 +481,49 @@ export class ReadingIngest {
     err: unknown,
   ): void {
     if (!(err instanceof WireError)) {
-      // A bug in a check, not a bad reading: do not acknowledge, so the reading comes back after a restart.
-      this.#o.log.error('edge check failed unexpectedly; reading left unacknowledged', {
+      // A bug in a check, not a bad reading: keep the reading for a redrive once fixed, and let the rest flow.
+      // Held unacknowledged instead, it would stop every later PUBACK (they leave in arrival order).
+      this.#o.log.error('edge check failed unexpectedly; reading dead-lettered', {
         deviceId,
+        seq,
         error: String(err),
       });
+      void this.#deadLetterUnchecked(message, receivedAtMs, deviceId, seq, err);
       return;
     }
     this.#refuse(message, receivedAtMs, deviceId, seq, err.code, err.reason);
+  }
+
+  /** Dead-letters a reading the edge check failed on; if the store cannot take it, tries again later. */
+  async #deadLetterUnchecked(
+    message: InboundMessage,
+    receivedAtMs: number,
+    deviceId: string,
+    seq: number | undefined,
+    err: unknown,
+  ): Promise<void> {
+    const failure = {
+      code: GatewayErrorCode.Internal,
+      message: `edge check failed: ${err instanceof Error ? err.message : String(err)}`,
+    };
+    const entry = this.#deadLetterOf(message, deviceId, seq ?? null, failure, {
+      first: receivedAtMs,
+      last: receivedAtMs,
+      attempts: 1,
+    });
+    this.#checking++;
+    try {
+      while (!this.#stopping) {
+        if (await this.#store([entry], failure)) {
+          message.ack();
+          this.#o.metrics.acknowledged(this.#o.now() - receivedAtMs);
+          return;
+        }
+        await sleep(this.#o.retry.maxDelayMs);
+      }
+    } finally {
+      this.#checking--;
+    }
   }
 
   #refuse(

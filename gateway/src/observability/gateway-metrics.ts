@@ -54,6 +54,32 @@ export class GatewayMetrics implements IngestMetrics {
     collect: (): void => this.#inFlight.set(this.#inFlightSource()),
   });
 
+  readonly #deadLettered = new Counter({
+    name: 'provena_ingest_dead_lettered_total',
+    help: 'Readings put in the dead-letter store (then acknowledged), by the code of the failure',
+    labelNames: ['code'] as const,
+    registers: [this.registry],
+  });
+  readonly #deadLetterRefused = new Counter({
+    name: 'provena_ingest_dead_letter_refused_total',
+    help: 'Readings the dead-letter store could not take (full or failing): they stay unacknowledged. Alert on any',
+    registers: [this.registry],
+  });
+  #deadLettersSource: () => number = () => 0;
+  readonly #deadLetters: Gauge = new Gauge({
+    name: 'provena_ingest_dead_letters',
+    help: 'Readings in the dead-letter store, waiting for an admin to redrive them',
+    registers: [this.registry],
+    collect: (): void => this.#deadLetters.set(this.#deadLettersSource()),
+  });
+  #oldestSource: () => number = () => 0;
+  readonly #oldestUnacknowledged: Gauge = new Gauge({
+    name: 'provena_ingest_oldest_unacknowledged_seconds',
+    help: 'Age of the oldest reading received and not yet acknowledged; grows while the ledger is down (readings held)',
+    registers: [this.registry],
+    collect: (): void => this.#oldestUnacknowledged.set(this.#oldestSource() / 1000),
+  });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry });
   }
@@ -61,6 +87,16 @@ export class GatewayMetrics implements IngestMetrics {
   /** Where the in-flight gauge reads its value. */
   trackInFlight(source: () => number): void {
     this.#inFlightSource = source;
+  }
+
+  /** Where the dead-letter gauge reads its value. */
+  trackDeadLetters(source: () => number): void {
+    this.#deadLettersSource = source;
+  }
+
+  /** Where the oldest-unacknowledged gauge reads its value, ms. */
+  trackOldestUnacknowledged(source: () => number): void {
+    this.#oldestSource = source;
   }
 
   received(): void {
@@ -80,5 +116,11 @@ export class GatewayMetrics implements IngestMetrics {
   }
   retried(code: string): void {
     this.#retries.inc({ code });
+  }
+  deadLettered(code: string, count: number): void {
+    this.#deadLettered.inc({ code }, count);
+  }
+  deadLetterRefused(count: number): void {
+    this.#deadLetterRefused.inc(count);
   }
 }
