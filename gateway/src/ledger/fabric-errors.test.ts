@@ -30,6 +30,27 @@ describe('translateFabricError', () => {
     });
   });
 
+  it('makes a chaincode failure without a code INTERNAL, not an outage to wait out', () => {
+    const err = translateFabricError(
+      fabricError(status.ABORTED, '10 ABORTED: failed to endorse transaction, see attached details', [
+        "chaincode response 500, TypeError: Cannot read properties of undefined (reading 'seq')",
+      ]),
+      names,
+    );
+    expect(err).toMatchObject({
+      code: 'INTERNAL',
+      message: "chaincode: TypeError: Cannot read properties of undefined (reading 'seq')",
+    });
+  });
+
+  it('keeps an endorsement without a chaincode answer retryable', () => {
+    const err = translateFabricError(
+      fabricError(status.ABORTED, '10 ABORTED: failed to collect enough transaction endorsements', []),
+      names,
+    );
+    expect(err.code).toBe('LEDGER_UNAVAILABLE');
+  });
+
   it('keeps the chaincode’s code from an evaluate error’s message', () => {
     const err = translateFabricError(
       fabricError(

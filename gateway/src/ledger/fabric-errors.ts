@@ -34,12 +34,19 @@ export function translateFabricError(
     );
   }
   if (err instanceof FabricGatewayError) {
+    let uncoded: string | undefined;
     for (const text of [...err.details.map((d) => d.message), err.message]) {
       if (parseLedgerError(text).code !== undefined) return fromChaincodeMessage(text, err);
       const wrapped = /chaincode response \d{3}, ([\s\S]*)$/.exec(text);
       if (wrapped?.[1] && parseLedgerError(wrapped[1]).code !== undefined) {
         return fromChaincodeMessage(wrapped[1], err);
       }
+      uncoded ??= wrapped?.[1];
+    }
+    if (uncoded !== undefined) {
+      // The chaincode ran and failed without one of its codes (the shim's own argument checks, or a bug): the same
+      // request fails the same way again, so it is no ledger outage to wait out.
+      return new GatewayError(GatewayErrorCode.Internal, `chaincode: ${uncoded}`, undefined, { cause: err });
     }
     if (UNAVAILABLE_CODES.has(err.code) || err.code === GrpcStatus.ABORTED) {
       // ABORTED: endorsers disagreed or the orderer refused; a new attempt gets a new proposal.
