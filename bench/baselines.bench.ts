@@ -11,9 +11,9 @@
  *
  *   BENCH_SECONDS=10 BENCH_REPETITIONS=3 BENCH_WINDOW=1000 node bench/bench-dist/bench/baselines.bench.js
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { generateKeyPairSync, verify } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -30,6 +30,7 @@ import {
   type Reading,
 } from '@provena/wire';
 import { loadDeviceIds, newLoadSampler } from '@provena/iot-simulator';
+import { childPidsNamed, processCpuSeconds } from './process-cpu';
 import { startTestBroker, type TestBroker } from '../test/support/mosquitto.harness';
 import { median, timeOps } from '../wire/src/tools/micro-bench';
 
@@ -226,12 +227,11 @@ function readPayload(template: PayloadTemplate, payload: Buffer): { seq: number;
   return Number.isInteger(seq) && Number.isInteger(measuredAt) ? { seq, measuredAt } : null;
 }
 
-/** utime + stime of a process, in seconds, from /proc/<pid>/stat. */
-function processCpuSeconds(pid: number, ticksPerSecond: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  // Fields after the command name, which is in parentheses and may hold spaces: state is field 3, utime 14.
-  const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(rest[11]) + Number(rest[12])) / ticksPerSecond;
+/** utime + stime of the broker, in seconds; it must still be running. */
+function brokerCpuSeconds(pid: number): number {
+  const seconds = processCpuSeconds(pid);
+  if (seconds === undefined) throw new Error(`the broker (pid ${pid}) is gone`);
+  return seconds;
 }
 
 /**
@@ -239,30 +239,9 @@ function processCpuSeconds(pid: number, ticksPerSecond: number): number {
  * child of this process named mosquitto.
  */
 function mosquittoChildPid(): number {
-  const pids: number[] = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    let stat: string;
-    try {
-      stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-    } catch {
-      continue; // exited meanwhile
-    }
-    const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
-    const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-    if (name === 'mosquitto' && ppid === process.pid) pids.push(Number(entry));
-  }
+  const pids = childPidsNamed('mosquitto');
   if (pids.length !== 1) throw new Error(`expected one mosquitto child process, found ${pids.length}`);
   return pids[0]!;
-}
-
-function clockTicksPerSecond(): number {
-  try {
-    const ticks = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim());
-    return Number.isInteger(ticks) && ticks > 0 ? ticks : 100;
-  } catch {
-    return 100;
-  }
 }
 
 function mosquittoVersion(): string {
@@ -323,7 +302,6 @@ interface BrokerRun {
 async function runBrokerRepetition(
   broker: TestBroker,
   mosquittoPid: number,
-  ticksPerSecond: number,
   template: PayloadTemplate,
   config: BenchConfig,
   repetition: number,
@@ -381,7 +359,7 @@ async function runBrokerRepetition(
   let failed = 0;
   let lastAckAt = 0;
   let stoppedAtSeqLimit = false;
-  const mosquittoCpu0 = processCpuSeconds(mosquittoPid, ticksPerSecond);
+  const mosquittoCpu0 = brokerCpuSeconds(mosquittoPid);
   const benchCpu0 = process.cpuUsage();
   const start = performance.now();
   const deadline = start + config.seconds * 1000;
@@ -433,7 +411,7 @@ async function runBrokerRepetition(
   }
   const wallSeconds = (Math.max(lastDeliveryAt, lastAckAt) - start) / 1000;
   const benchCpu = process.cpuUsage(benchCpu0);
-  const mosquittoCpuSeconds = processCpuSeconds(mosquittoPid, ticksPerSecond) - mosquittoCpu0;
+  const mosquittoCpuSeconds = brokerCpuSeconds(mosquittoPid) - mosquittoCpu0;
   const published = nextSeq - SEQ_BASE;
   pub.client.off('close', closedEarly);
   sub.client.off('close', subscriberClosed);
@@ -551,10 +529,9 @@ async function main(): Promise<void> {
   const runs: BrokerRun[] = [];
   try {
     const mosquittoPid = mosquittoChildPid();
-    const ticks = clockTicksPerSecond();
     for (let repetition = 1; repetition <= config.repetitions; repetition++) {
       process.stderr.write(`broker run ${repetition}/${config.repetitions} (${config.seconds} s)...\n`);
-      runs.push(await runBrokerRepetition(broker, mosquittoPid, ticks, template, config, repetition));
+      runs.push(await runBrokerRepetition(broker, mosquittoPid, template, config, repetition));
     }
   } catch (error) {
     process.stderr.write(`mosquitto log:\n${await broker.log()}\n`);

@@ -43,7 +43,7 @@ import {
   type IngestSettings,
 } from './fabric-e2e/gateway-process';
 import { newRawEnvelopes, runRawFabric, type RawRun } from './fabric-e2e/raw-fabric.run';
-import { childPidsNamed } from './fabric-e2e/process-cpu';
+import { childPidsNamed } from './process-cpu';
 
 // Compiled to bench/bench-dist/bench/.
 const ROOT = resolve(__dirname, '../../..');

@@ -5,7 +5,7 @@ import { loadDeviceIds, type LatencySummary } from '@provena/iot-simulator';
 import { conflictsOf, validationsBetween, type BenchNetwork } from './bench-network';
 import type { EffectiveIngestSettings, GatewayCounters, GatewayProcess } from './gateway-process';
 import { countLedgerReadings, type LedgerCount } from './ledger-readback';
-import { cpuBetween, cpuSecondsOfStat, cpuSnapshot } from './process-cpu';
+import { cpuBetween, cpuSecondsOfStat, cpuSnapshot } from '../process-cpu';
 
 /** What `iot-simulator load --json` prints (the fields the benchmark reads). */
 interface LoadReport {

@@ -14,7 +14,7 @@ import {
   type SignedReading,
 } from '@provena/wire';
 import { conflictsOf, validationsBetween, type BenchNetwork } from './bench-network';
-import { cpuBetween, cpuSnapshot } from './process-cpu';
+import { cpuBetween, cpuSnapshot } from '../process-cpu';
 
 /** One closed-loop run of `raw:RecordRaw`: `inFlight` workers, each submitting its next batch once the last commits. */
 export interface RawRun {
