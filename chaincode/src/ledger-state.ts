@@ -83,7 +83,12 @@ export async function readRecord<T>(ctx: Context, key: string): Promise<T | unde
 
 /** Writes a record as RFC 8785 canonical JSON: every endorser produces the same bytes whatever the field order. */
 export async function writeRecord(ctx: Context, key: string, value: unknown): Promise<void> {
-  await ctx.stub.putState(key, Buffer.from(canonicalJson(value), 'utf8'));
+  await writeCanonical(ctx, key, canonicalJson(value));
+}
+
+/** Writes text that is already RFC 8785 canonical JSON (built from canonical parts, see `readingRecordJson`). */
+export async function writeCanonical(ctx: Context, key: string, canonical: string): Promise<void> {
+  await ctx.stub.putState(key, Buffer.from(canonical, 'utf8'));
 }
 
 /** Sets the transaction's chaincode event. Fabric keeps one per transaction: a second call replaces the first. */
@@ -97,16 +102,61 @@ export function emitEvent<N extends keyof EventPayloads>(
 
 type StateIterator = Awaited<ReturnType<Context['stub']['getStateByRange']>>;
 
-async function drain(iterator: StateIterator): Promise<StateEntry[]> {
-  const entries: StateEntry[] = [];
+/**
+ * Every entry an iterator yields, in order; stop early by leaving the loop. An iterator read to its end is not
+ * closed: the peer drops a query's context itself when it sends the last batch (`HasMore: false`, Fabric's
+ * `query_response_generator.go`), so QUERY_STATE_CLOSE would be one more round trip that changes nothing. One
+ * left early is closed.
+ */
+async function* entriesOf(iterator: StateIterator): AsyncGenerator<StateEntry> {
+  let exhausted = false;
   try {
     for (let r = await iterator.next(); !r.done; r = await iterator.next()) {
-      entries.push({ key: r.value.key, value: r.value.value });
+      yield { key: r.value.key, value: r.value.value };
     }
+    exhausted = true;
   } finally {
-    await iterator.close();
+    if (!exhausted) await iterator.close();
   }
+}
+
+async function drain(iterator: StateIterator): Promise<StateEntry[]> {
+  const entries: StateEntry[] = [];
+  for await (const entry of entriesOf(iterator)) entries.push(entry);
   return entries;
+}
+
+/**
+ * Every entry of a simple-key range [startKey, endKey), in key order, fetched as the loop asks (the peer sends
+ * them 100 at a time). Usable in submit transactions: Fabric re-runs the range at validation (phantom reads).
+ */
+export async function* scanRange(ctx: Context, startKey: string, endKey: string): AsyncGenerator<StateEntry> {
+  yield* entriesOf(await ctx.stub.getStateByRange(startKey, endKey));
+}
+
+/**
+ * The entries under a partial composite key from `startKey` on (a key inside that range, or "" for its start),
+ * `batch` per round trip. Paginated, so only for evaluate (read-only) transactions; the peer takes a bookmark as
+ * the start key, which is how this starts in the middle of the range.
+ */
+export async function* scanPartialFrom(
+  ctx: Context,
+  objectType: string,
+  attributes: string[],
+  startKey: string,
+  batch: number,
+): AsyncGenerator<StateEntry> {
+  let bookmark = startKey;
+  do {
+    const { iterator, metadata } = await ctx.stub.getStateByPartialCompositeKeyWithPagination(
+      objectType,
+      attributes,
+      batch,
+      bookmark,
+    );
+    yield* entriesOf(iterator);
+    bookmark = metadata?.bookmark ?? '';
+  } while (bookmark !== '');
 }
 
 /**
@@ -129,8 +179,43 @@ export function parsePageSize(text: string): number {
   return Math.min(parseIntegerArgument(text, 'pageSize', 1, Number.MAX_SAFE_INTEGER), MAX_PAGE_SIZE);
 }
 
-function compareKeys(a: string, b: string): number {
-  return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
+// UTF-16 code units sort surrogates (U+D800..DFFF) below U+E000..FFFF; code points and UTF-8 bytes do not.
+function codePointOrderUnit(unit: number): number {
+  if (unit >= 0xe000) return unit - 0x800;
+  if (unit >= 0xd800) return unit + 0x2000;
+  return unit;
+}
+
+/** Compares keys in LevelDB's order (UTF-8 bytes, which is code point order) without encoding them. */
+export function compareKeys(a: string, b: string): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    const x = a.charCodeAt(i);
+    const y = b.charCodeAt(i);
+    if (x !== y) return codePointOrderUnit(x) - codePointOrderUnit(y);
+  }
+  return a.length - b.length;
+}
+
+/**
+ * Refuses a bookmark outside the query's range [start, end): the peer uses a bookmark as the start key without
+ * checking it, so one outside the range would read other keys.
+ * @throws {@link LedgerError} INVALID_ARGUMENT
+ */
+export function checkBookmark(bookmark: string, start: string, end: string): void {
+  if (
+    bookmark !== '' &&
+    (bookmark.length > MAX_BOOKMARK_LENGTH ||
+      compareKeys(bookmark, start) < 0 ||
+      compareKeys(bookmark, end) >= 0)
+  ) {
+    throw new LedgerError(LedgerErrorCode.InvalidArgument, 'bookmark does not belong to this query');
+  }
+}
+
+/** The end of the range of keys under a partial composite key, as fabric-shim computes it. */
+export function partialKeyEnd(prefix: string): string {
+  return prefix + MAX_UNICODE_RUNE;
 }
 
 /**
@@ -149,18 +234,9 @@ export async function readPage(
 ): Promise<Page<StateEntry>> {
   const [start, end] =
     query.kind === 'partial'
-      ? ((key) => [key, key + MAX_UNICODE_RUNE])(
-          ctx.stub.createCompositeKey(query.objectType, query.attributes),
-        )
+      ? ((key) => [key, partialKeyEnd(key)])(ctx.stub.createCompositeKey(query.objectType, query.attributes))
       : [query.startKey, query.endKey];
-  if (
-    bookmark !== '' &&
-    (bookmark.length > MAX_BOOKMARK_LENGTH ||
-      compareKeys(bookmark, start) < 0 ||
-      compareKeys(bookmark, end) >= 0)
-  ) {
-    throw new LedgerError(LedgerErrorCode.InvalidArgument, 'bookmark does not belong to this query');
-  }
+  checkBookmark(bookmark, start, end);
   const { iterator, metadata } =
     query.kind === 'partial'
       ? await ctx.stub.getStateByPartialCompositeKeyWithPagination(
@@ -197,18 +273,15 @@ export interface HistoryEntry {
 export async function readHistory(ctx: Context, key: string): Promise<HistoryEntry[]> {
   const iterator = await ctx.stub.getHistoryForKey(key);
   const entries: HistoryEntry[] = [];
-  try {
-    for (let r = await iterator.next(); !r.done; r = await iterator.next()) {
-      const { txId, isDelete, timestamp, value } = r.value;
-      entries.push({
-        txId,
-        timestamp: timestampMs(timestamp),
-        isDelete,
-        value: isDelete || value.length === 0 ? null : decodeRecord<unknown>(key, value),
-      });
-    }
-  } finally {
-    await iterator.close();
+  // Read to its end, so not closed (see entriesOf).
+  for (let r = await iterator.next(); !r.done; r = await iterator.next()) {
+    const { txId, isDelete, timestamp, value } = r.value;
+    entries.push({
+      txId,
+      timestamp: timestampMs(timestamp),
+      isDelete,
+      value: isDelete || value.length === 0 ? null : decodeRecord<unknown>(key, value),
+    });
   }
   return entries;
 }

@@ -10,17 +10,10 @@ import { parseJsonArgument, requireId, requireInteger, requireObject, requireOne
 import { LedgerError } from './ledger-error';
 import { attachmentKey, breachKey, deviceKey, KeyType, readingKey, shipmentKey } from './ledger-keys';
 import { decodeRecord, readHistory, scanPartial, type HistoryEntry } from './ledger-state';
-import { breachesOf, loadShipment } from './shipment.state';
+import { shipmentReadingCounts, type DeviceReadingCount } from './reading-index';
 
-/** How many readings of one device a shipment holds, and the transactions that recorded them. */
-export interface DeviceReadingCount {
-  deviceId: string;
-  count: number;
-  firstSeq: number;
-  lastSeq: number;
-  /** Distinct RecordReadings transactions, in sequence order of their first reading. */
-  txIds: string[];
-}
+export type { DeviceReadingCount } from './reading-index';
+import { breachesOf, loadShipment } from './shipment.state';
 
 /** Everything the ledger knows about a shipment's journey; every fact names the transaction that made it. */
 export interface ShipmentProvenance {
@@ -34,8 +27,8 @@ export interface ShipmentProvenance {
 }
 
 /**
- * Assembles a shipment's provenance. Reading counts come from iterating the readings-by-shipment index, which
- * the peer caps at its `totalQueryLimit` (100,000 by default) per query.
+ * Assembles a shipment's provenance. Reading counts come from the shipment's reading index entries, one per
+ * device and transaction (`reading-index.ts`).
  */
 export async function shipmentProvenance(ctx: Context, shipmentId: string): Promise<ShipmentProvenance> {
   const shipment = await loadShipment(ctx, shipmentId);
@@ -43,27 +36,12 @@ export async function shipmentProvenance(ctx: Context, shipmentId: string): Prom
     decodeRecord<AttachmentRecord>(e.key, e.value),
   );
   const breaches = await breachesOf(ctx, shipmentId);
-  const readings: DeviceReadingCount[] = [];
-  for (const entry of await scanPartial(ctx, KeyType.ReadingByShipment, [shipmentId])) {
-    const [, deviceId = '', seqText = ''] = ctx.stub.splitCompositeKey(entry.key).attributes;
-    const seq = Number(seqText);
-    const { txId } = decodeRecord<{ txId: string }>(entry.key, entry.value);
-    // Index keys arrive sorted by device, then sequence: one pass groups them.
-    let current = readings[readings.length - 1];
-    if (current?.deviceId !== deviceId) {
-      current = { deviceId, count: 0, firstSeq: seq, lastSeq: seq, txIds: [] };
-      readings.push(current);
-    }
-    current.count += 1;
-    current.lastSeq = seq;
-    if (!current.txIds.includes(txId)) current.txIds.push(txId);
-  }
   return {
     shipment,
     attachments,
     breaches,
     openBreaches: breaches.filter((b) => b.disposition === null).length,
-    readings,
+    readings: await shipmentReadingCounts(ctx, shipmentId),
   };
 }
 
@@ -109,7 +87,6 @@ export async function recordHistory(
       break;
     case 'reading':
       key = readingKey(
-        stub,
         requireId(id.deviceId, 'id.deviceId'),
         requireInteger(id.seq, 'id.seq', 1, Limits.maxSeq),
       );

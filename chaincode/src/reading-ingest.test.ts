@@ -1,4 +1,4 @@
-import { highSTwin, LedgerEvent, Limits, type SignedReading } from '@provena/wire';
+import { canonicalJson, highSTwin, LedgerEvent, Limits, type SignedReading } from '@provena/wire';
 import { MAX_CLOCK_AHEAD_MS, type ReadingRecord, type ReadingVerdict } from './reading-ingest';
 import { as, contracts, newKeyPair, newTestDevice, reading, Scenario, sign } from './testing/test-fixtures';
 
@@ -46,10 +46,29 @@ describe('RecordReadings', () => {
     );
     expect(stored).toMatchObject({ reading: batch[0]?.reading, signature: batch[0]?.signature, txId });
     expect(stored.hash).toMatch(/^[0-9a-f]{64}$/);
-    expect(s.ledger.keys().filter((k) => k.startsWith('\u0000reading~shipment\u0000S1\u0000'))).toHaveLength(
-      1,
-    );
-    expect(s.ledger.keys().filter((k) => k.startsWith('reading-time/reefer-0001/'))).toHaveLength(2);
+    // Stored as canonical JSON, although ingest splices the reading's canonical text in instead of redoing it.
+    expect(s.ledger.get('reading/reefer-0001/0000000000000001')).toBe(canonicalJson(stored));
+    // One index entry per device (and shipment) and transaction, listing its readings, not one per reading.
+    const indexKeys = s.ledger
+      .keys()
+      .filter((k) => k.startsWith('reading-times/') || k.startsWith('\u0000shipment~readings\u0000'));
+    const [first, second] = batch.map((b) => b!.reading.measuredAt);
+    expect(indexKeys.map((k) => [k, JSON.parse(s.ledger.get(k)!)])).toEqual([
+      [
+        '\u0000shipment~readings\u0000S1\u0000reefer-0001\u00000000000000000001\u0000',
+        { txId, seqs: [[1, 1]] },
+      ],
+      [
+        `reading-times/reefer-0001/${String(first).padStart(16, '0')}/0000000000000001`,
+        {
+          txId,
+          readings: [
+            [first, 1],
+            [second, 2],
+          ],
+        },
+      ],
+    ]);
     expect(event).toEqual({
       name: LedgerEvent.ReadingsRecorded,
       payload: {
@@ -88,7 +107,7 @@ describe('RecordReadings', () => {
       verdicts: ReadingVerdict[];
     };
     expect(statusOf(result.verdicts)).toEqual(['accepted', 'duplicate']);
-    expect([...ctx.stub.writes.keys()].filter((k) => k.startsWith('\u0000reading\u0000'))).toHaveLength(1);
+    expect([...ctx.stub.writes.keys()].filter((k) => k.startsWith('reading/'))).toHaveLength(1);
   });
 
   it('refuses other content under a recorded sequence number, in the same batch or later', async () => {
@@ -343,8 +362,8 @@ describe('RecordReadings', () => {
     expect([...new Set([...ctx.stub.writes.keys()].map(typeOf))].sort()).toEqual([
       'breach',
       'reading',
-      'reading-time',
-      'reading~shipment',
+      'reading-times',
+      'shipment~readings',
     ]);
     expect(ctx.stub.rangeReads).toEqual([]);
   });
@@ -368,6 +387,55 @@ describe('RecordReadings', () => {
     );
     expect(s.ledger.commit(first)).toBe('VALID');
     expect(s.ledger.commit(second)).toBe('VALID');
+  });
+
+  it('reads each device and attachment once and the recorded readings once per run of consecutive sequence numbers', async () => {
+    const ctx = s.ledger.begin(as.producerOperator);
+    const batch = [
+      ...sign(
+        d1,
+        reading('reefer-0001', 2, { shipmentId: 'S1' }),
+        reading('reefer-0001', 1, { shipmentId: 'S1' }),
+        reading('reefer-0001', 3, { shipmentId: 'S1' }),
+        reading('reefer-0001', 5, { shipmentId: 'S1' }),
+      ),
+      ...sign(d2, reading('tracker-0002', 1), reading('tracker-0002', 2)),
+    ];
+    await s.ledger.run(ctx, readings, 'RecordReadings', [JSON.stringify(batch)], 'SUBMIT');
+    expect([...ctx.stub.reads.keys()].sort()).toEqual([
+      '\u0000attachment\u0000S1\u0000reefer-0001\u0000',
+      '\u0000device\u0000reefer-0001\u0000',
+      '\u0000device\u0000tracker-0002\u0000',
+      'reading/reefer-0001/0000000000000005',
+    ]);
+    // A range covers only sequence numbers of the batch, so it conflicts exactly where point reads would.
+    expect(ctx.stub.rangeReads.map(({ start, end }) => [start, end])).toEqual([
+      ['reading/reefer-0001/0000000000000001', 'reading/reefer-0001/0000000000000004'],
+      ['reading/tracker-0002/0000000000000001', 'reading/tracker-0002/0000000000000003'],
+    ]);
+  });
+
+  it('lets concurrent batches of one device commit whenever their sequence numbers differ, in runs or not', async () => {
+    const run = async (seqs: number[]) => {
+      const ctx = s.ledger.begin(as.producerOperator);
+      const batch = sign(d1, ...seqs.map((seq) => reading('reefer-0001', seq, { shipmentId: 'S1' })));
+      await s.ledger.run(ctx, readings, 'RecordReadings', [JSON.stringify(batch)], 'SUBMIT');
+      return ctx;
+    };
+    const concurrent = [await run([1, 2, 3]), await run([4, 5, 6]), await run([7, 9]), await run([8])];
+    expect(concurrent.map((ctx) => s.ledger.commit(ctx))).toEqual(['VALID', 'VALID', 'VALID', 'VALID']);
+    // And one that shares a reading with a committed batch does not commit.
+    const late = s.ledger.begin(as.producerOperator);
+    const overlapping = await run([10, 11]);
+    await s.ledger.run(
+      late,
+      readings,
+      'RecordReadings',
+      [JSON.stringify(sign(d1, reading('reefer-0001', 11), reading('reefer-0001', 12)))],
+      'SUBMIT',
+    );
+    expect(s.ledger.commit(overlapping)).toBe('VALID');
+    expect(s.ledger.commit(late)).toBe('PHANTOM_READ_CONFLICT');
   });
 
   it('lets only one of two concurrent submissions of the same reading commit', async () => {

@@ -1,7 +1,6 @@
-import type { KeyObject } from 'node:crypto';
 import {
   canonicalBytesHash,
-  canonicalReadingBytes,
+  canonicalJson,
   checkClockSkew,
   checkSignedReading,
   ID_PATTERN,
@@ -22,15 +21,10 @@ import { evaluateCompliance } from './compliance';
 import { keyForSeq, type DeviceRecord } from './device.model';
 import { isJsonObject, parseJsonArgument } from './input';
 import { LedgerError } from './ledger-error';
-import {
-  attachmentKey,
-  breachKey,
-  deviceKey,
-  readingByShipmentKey,
-  readingKey,
-  readingTimeKey,
-} from './ledger-keys';
-import { emitEvent, readRecord, writeRecord } from './ledger-state';
+import { attachmentKey, breachKey, deviceKey, readingKey, readingKeyRange } from './ledger-keys';
+import { decodeRecord, emitEvent, readRecord, scanRange, writeCanonical, writeRecord } from './ledger-state';
+import { cachePure } from './pure-cache';
+import { ReadingIndexBuilder } from './reading-index';
 import { breachIdOf, type AttachmentRecord, type BreachRecord } from './shipment.model';
 import type { TxScope } from './tx-scope';
 
@@ -41,7 +35,7 @@ import type { TxScope } from './tx-scope';
  */
 export const MAX_CLOCK_AHEAD_MS = 5 * 60_000;
 
-/** A reading as the ledger stores it under `reading [deviceId, seq16]`. */
+/** A reading as the ledger stores it under `reading/<deviceId>/<seq16>`. */
 export interface ReadingRecord {
   reading: Reading;
   signature: string;
@@ -69,7 +63,7 @@ export interface IngestSummary {
   verdicts: ReadingVerdict[];
 }
 
-/** The value of an index key: small, and names the transaction that recorded the reading. */
+/** The value of an index key: small, and names the transaction that recorded the fact. */
 export interface IndexEntry {
   txId: string;
 }
@@ -117,22 +111,64 @@ function identify(envelope: JsonValue | undefined): Pick<ReadingVerdict, 'device
 }
 
 /**
+ * The canonical JSON of a {@link ReadingRecord}, from the reading's canonical text already made for its signature:
+ * RFC 8785 orders the record's members `hash, reading, recordedAt, signature, txId`, so the record is that text
+ * with the other members around it, and the reading is canonicalised once, not twice.
+ */
+export function readingRecordJson(canonicalReading: string, record: Omit<ReadingRecord, 'reading'>): string {
+  return (
+    `{"hash":${canonicalJson(record.hash)},"reading":${canonicalReading},` +
+    `"recordedAt":${canonicalJson(record.recordedAt)},"signature":${canonicalJson(record.signature)},` +
+    `"txId":${canonicalJson(record.txId)}}`
+  );
+}
+
+/**
+ * Parsing a PEM costs about three verifications (FACTS.md), and small batches would parse their device's key in
+ * every transaction: keys are remembered by their PEM text across transactions, which is safe because the key
+ * is a pure function of the text (which key a reading needs is read from the ledger in each transaction).
+ */
+const publicKeyOf = cachePure(parseDevicePublicKey, 10_000);
+
+/** A reading whose device is registered and whose signature holds, with what the later steps need. */
+interface VerifiedReading {
+  /** Its place in the batch. */
+  readonly index: number;
+  readonly reading: Reading;
+  readonly signature: string;
+  readonly device: DeviceRecord;
+  /** RFC 8785 text of the reading: what the signature covers, hashed and stored. */
+  readonly canonical: string;
+  readonly hash: string;
+  readonly key: string;
+}
+
+/**
  * One RecordReadings transaction. Caches live only as long as the transaction: another transaction may have
  * rotated a key or revoked the device in between, and a cache across transactions would make endorsers disagree.
  *
- * Reads only device, attachment and reading keys and writes only reading, index and breach keys: no counter,
- * no shipment key, so batches from different devices (or the same device) never conflict under MVCC.
+ * Every state call is a round trip to the peer that the transaction waits for, so the batch is judged in steps
+ * that each read what they need at once: each device once; then the reading keys of all verified readings, one
+ * range per run of consecutive sequence numbers of a device; each attachment once. A new reading then costs one
+ * write, plus its share of one index entry per device (and shipment) of the batch (`reading-index.ts`).
+ *
+ * Reads only device, attachment and reading keys (exactly the keys of the verified readings: a range covers only
+ * consecutive sequence numbers all in the batch) and writes only reading, index and breach keys, each unique to
+ * this transaction: no counter, no shipment key, so batches from different devices (or the same device) never
+ * conflict under MVCC.
  */
 class IngestSession {
   readonly #tx: TxScope;
   readonly #devices = new Map<string, DeviceRecord | undefined>();
-  readonly #publicKeys = new Map<string, KeyObject>();
   readonly #attachments = new Map<string, AttachmentRecord | undefined>();
+  /** Hashes of the readings already on the ledger, by reading key, for the verified readings. */
+  readonly #recorded = new Map<string, string>();
   /**
    * Hashes of readings this transaction wrote. Fabric's GetState does not see the transaction's own writes, so
    * without this a reading twice in one batch would be written twice instead of being reported a duplicate.
    */
   readonly #written = new Map<string, string>();
+  readonly #index = new ReadingIndexBuilder();
   readonly accepted: { deviceId: string; seq: number }[] = [];
   readonly breaches: ComplianceBreachPayload[] = [];
 
@@ -140,40 +176,109 @@ class IngestSession {
     this.#tx = tx;
   }
 
-  async judge(envelope: JsonValue | undefined): Promise<ReadingVerdict> {
-    let signed: SignedReading;
-    try {
-      signed = checkSignedReading(envelope);
-    } catch (err) {
-      if (err instanceof WireError)
-        return { ...identify(envelope), status: 'refused', code: err.code, reason: err.reason };
-      throw err;
+  /** One verdict per envelope, in input order. */
+  async judge(envelopes: readonly JsonValue[]): Promise<ReadingVerdict[]> {
+    const verdicts: ReadingVerdict[] = new Array<ReadingVerdict>(envelopes.length);
+    const refuse = (index: number, named: Pick<ReadingVerdict, 'deviceId' | 'seq'>, err: unknown): void => {
+      if (!(err instanceof WireError)) throw err;
+      const { deviceId, seq } = named;
+      verdicts[index] = { deviceId, seq, status: 'refused', code: err.code, reason: err.reason };
+    };
+
+    const checked: { index: number; signed: SignedReading }[] = [];
+    envelopes.forEach((envelope, index) => {
+      try {
+        checked.push({ index, signed: checkSignedReading(envelope) });
+      } catch (err) {
+        refuse(index, identify(envelope), err);
+      }
+    });
+    for (const { signed } of checked) await this.#device(signed.reading.deviceId);
+
+    const verified: VerifiedReading[] = [];
+    for (const { index, signed } of checked) {
+      try {
+        verified.push(this.#verify(index, signed));
+      } catch (err) {
+        refuse(index, signed.reading, err);
+      }
     }
-    const { deviceId, seq } = signed.reading;
-    try {
-      return { deviceId, seq, status: await this.#record(signed) };
-    } catch (err) {
-      if (err instanceof WireError)
-        return { deviceId, seq, status: 'refused', code: err.code, reason: err.reason };
-      throw err;
+    await this.#readRecorded(verified);
+
+    for (const v of verified) {
+      const { deviceId, seq } = v.reading;
+      try {
+        verdicts[v.index] = { deviceId, seq, status: await this.#record(v) };
+      } catch (err) {
+        refuse(v.index, v.reading, err);
+      }
     }
+    const { ctx, txId } = this.#tx;
+    for (const { key, value } of this.#index.entries(ctx.stub, txId)) await writeRecord(ctx, key, value);
+    return verdicts;
   }
 
-  async #record({ reading, signature }: SignedReading): Promise<'accepted' | 'duplicate'> {
-    const { ctx, txId, nowMs } = this.#tx;
+  #verify(index: number, { reading, signature }: SignedReading): VerifiedReading {
     const { deviceId, seq } = reading;
-    const device = await this.#device(deviceId);
+    const device = this.#devices.get(deviceId);
     if (!device) throw new WireError(RefusalCode.UnknownDevice, `device ${deviceId} is not registered`);
     const key = keyForSeq(device, seq);
     if (!key)
       throw new WireError(RefusalCode.BadSignature, `device ${deviceId} has no key for sequence ${seq}`);
-    // Canonicalised once: the signature covers these bytes and the stored hash is theirs.
-    const canonical = canonicalReadingBytes(reading);
-    verifyCanonicalSignature(canonical, signature, this.#publicKey(key.publicKeyPem));
+    // Canonicalised once: the signature covers these bytes, the stored hash is theirs, and the stored record
+    // holds this text.
+    const canonical = canonicalJson(reading);
+    const bytes = Buffer.from(canonical, 'utf8');
+    verifyCanonicalSignature(bytes, signature, publicKeyOf(key.publicKeyPem));
+    return {
+      index,
+      reading,
+      signature,
+      device,
+      canonical,
+      hash: canonicalBytesHash(bytes),
+      key: readingKey(deviceId, seq),
+    };
+  }
 
-    const hash = canonicalBytesHash(canonical);
-    const stateKey = readingKey(ctx.stub, deviceId, seq);
-    const earlier = this.#written.get(stateKey) ?? (await readRecord<ReadingRecord>(ctx, stateKey))?.hash;
+  // The duplicate check of every verified reading at once: per device, one range per run of consecutive sequence
+  // numbers (a single one is a GET). A range reads only keys of readings in the batch, so its phantom-read check
+  // at validation catches exactly what the point reads' version check would.
+  async #readRecorded(verified: readonly VerifiedReading[]): Promise<void> {
+    const { ctx } = this.#tx;
+    const seqsByDevice = new Map<string, Set<number>>();
+    for (const { reading } of verified) {
+      let seqs = seqsByDevice.get(reading.deviceId);
+      if (!seqs) seqsByDevice.set(reading.deviceId, (seqs = new Set()));
+      seqs.add(reading.seq);
+    }
+    for (const [deviceId, seqSet] of seqsByDevice) {
+      const seqs = [...seqSet].sort((a, b) => a - b);
+      for (let i = 0; i < seqs.length;) {
+        let j = i;
+        while (j + 1 < seqs.length && seqs[j + 1] === seqs[j]! + 1) j++;
+        const first = seqs[i]!;
+        const last = seqs[j]!;
+        if (first === last) {
+          const key = readingKey(deviceId, first);
+          const hash = (await readRecord<ReadingRecord>(ctx, key))?.hash;
+          if (hash !== undefined) this.#recorded.set(key, hash);
+        } else {
+          const [start, end] = readingKeyRange(deviceId, first, last);
+          for await (const { key, value } of scanRange(ctx, start, end)) {
+            this.#recorded.set(key, decodeRecord<ReadingRecord>(key, value).hash);
+          }
+        }
+        i = j + 1;
+      }
+    }
+  }
+
+  async #record(v: VerifiedReading): Promise<'accepted' | 'duplicate'> {
+    const { ctx, txId, nowMs } = this.#tx;
+    const { reading, device, hash, key } = v;
+    const { deviceId, seq } = reading;
+    const earlier = this.#written.get(key) ?? this.#recorded.get(key);
     if (earlier !== undefined) {
       // A replay is harmless and stays idempotent even after revocation; other content under the same
       // sequence number is a device reset or a forgery and is never overwritten.
@@ -198,21 +303,22 @@ class IngestSession {
       }
     }
 
-    const record: ReadingRecord = { reading, signature, hash, txId, recordedAt: nowMs };
-    const index: IndexEntry = { txId };
-    await writeRecord(ctx, stateKey, record);
-    await writeRecord(ctx, readingTimeKey(deviceId, reading.measuredAt, seq), index);
-    if (attachment) await this.#judgeCompliance(reading, attachment, index);
-    this.#written.set(stateKey, hash);
+    await writeCanonical(
+      ctx,
+      key,
+      readingRecordJson(v.canonical, { signature: v.signature, hash, txId, recordedAt: nowMs }),
+    );
+    this.#index.add(deviceId, reading.measuredAt, seq, attachment?.shipmentId);
+    if (attachment) await this.#judgeCompliance(reading, attachment);
+    this.#written.set(key, hash);
     this.accepted.push({ deviceId, seq });
     return 'accepted';
   }
 
-  async #judgeCompliance(reading: Reading, attachment: AttachmentRecord, index: IndexEntry): Promise<void> {
+  async #judgeCompliance(reading: Reading, attachment: AttachmentRecord): Promise<void> {
     const { ctx, txId, nowMs } = this.#tx;
     const { deviceId, seq } = reading;
     const { shipmentId } = attachment;
-    await writeRecord(ctx, readingByShipmentKey(ctx.stub, shipmentId, deviceId, seq), index);
     for (const violation of evaluateCompliance(attachment.complianceProfile, reading.measurements)) {
       const breach: BreachRecord = {
         breachId: breachIdOf(deviceId, seq, violation.rule),
@@ -248,16 +354,6 @@ class IngestSession {
     return this.#devices.get(deviceId);
   }
 
-  // Parsing a PEM costs about three verifications (FACTS.md); a batch usually holds many readings per device.
-  #publicKey(pem: string): KeyObject {
-    let key = this.#publicKeys.get(pem);
-    if (!key) {
-      key = parseDevicePublicKey(pem);
-      this.#publicKeys.set(pem, key);
-    }
-    return key;
-  }
-
   async #attachment(shipmentId: string, deviceId: string): Promise<AttachmentRecord | undefined> {
     const { ctx } = this.#tx;
     const key = attachmentKey(ctx.stub, shipmentId, deviceId);
@@ -276,8 +372,7 @@ export async function recordReadings(tx: TxScope, envelopesJson: string): Promis
   requireWriter(tx.caller, 'record readings');
   const envelopes = parseBatch(envelopesJson);
   const session = new IngestSession(tx);
-  const verdicts: ReadingVerdict[] = [];
-  for (const envelope of envelopes) verdicts.push(await session.judge(envelope));
+  const verdicts = await session.judge(envelopes);
   const count = (status: ReadingVerdict['status']): number =>
     verdicts.filter((v) => v.status === status).length;
   const summary: IngestSummary = {

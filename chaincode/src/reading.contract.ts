@@ -4,32 +4,26 @@ import { declareContract } from './contract-surface';
 import { loadDevice } from './device.state';
 import { parseIntegerArgument, requireId } from './input';
 import { LedgerError } from './ledger-error';
-import { KeyType, readingKey, readingTimeKey } from './ledger-keys';
-import { parsePageSize, readPage, readRecord, type Page, type StateEntry } from './ledger-state';
+import { readingKey } from './ledger-keys';
+import { parsePageSize, readRecord } from './ledger-state';
 import { ProvenaContract } from './provena-contract';
+import { deviceReadingsPage, shipmentReadingsPage, type ReadingPage } from './reading-index';
 import { recordReadings, type ReadingRecord } from './reading-ingest';
 import { loadShipment } from './shipment.state';
 import { openTx } from './tx-scope';
 
 async function loadReading(ctx: Context, deviceId: string, seq: number): Promise<ReadingRecord> {
-  const reading = await readRecord<ReadingRecord>(ctx, readingKey(ctx.stub, deviceId, seq));
+  const reading = await readRecord<ReadingRecord>(ctx, readingKey(deviceId, seq));
   if (!reading)
     throw new LedgerError(LedgerErrorCode.NotFound, `reading ${seq} of device ${deviceId} is not recorded`);
   return reading;
 }
 
-// An index page names readings; the page returned holds the readings themselves, with the index's bookmark.
-async function resolve(
-  ctx: Context,
-  page: Page<StateEntry>,
-  locate: (entry: StateEntry) => { deviceId: string; seq: number },
-): Promise<string> {
+// A page of an index names readings; the page returned holds the readings themselves, with the index's bookmark.
+async function resolve(ctx: Context, page: ReadingPage): Promise<string> {
   const items: ReadingRecord[] = [];
-  for (const entry of page.items) {
-    const { deviceId, seq } = locate(entry);
-    items.push(await loadReading(ctx, deviceId, seq));
-  }
-  return canonicalJson({ ...page, items });
+  for (const { deviceId, seq } of page.readings) items.push(await loadReading(ctx, deviceId, seq));
+  return canonicalJson({ items, bookmark: page.bookmark, fetchedRecordsCount: items.length });
 }
 
 /**
@@ -76,20 +70,10 @@ export class ReadingContract extends ProvenaContract {
     const from = parseIntegerArgument(fromMs, 'fromMs', 0, Number.MAX_SAFE_INTEGER);
     const to = parseIntegerArgument(toMs, 'toMs', 0, Number.MAX_SAFE_INTEGER);
     if (from >= to) throw new LedgerError(LedgerErrorCode.InvalidArgument, 'fromMs must be less than toMs');
-    const page = await readPage(
+    return resolve(
       ctx,
-      {
-        kind: 'range',
-        startKey: readingTimeKey(device.deviceId, from),
-        endKey: readingTimeKey(device.deviceId, to),
-      },
-      parsePageSize(pageSize),
-      bookmark,
+      await deviceReadingsPage(ctx, device.deviceId, from, to, parsePageSize(pageSize), bookmark),
     );
-    return resolve(ctx, page, (entry) => ({
-      deviceId: device.deviceId,
-      seq: Number(entry.key.slice(entry.key.lastIndexOf('/') + 1)),
-    }));
   }
 
   /** A shipment's readings in (device, sequence) order, a page at a time. */
@@ -101,16 +85,10 @@ export class ReadingContract extends ProvenaContract {
   ): Promise<string> {
     openTx(ctx);
     const shipment = await loadShipment(ctx, requireId(shipmentId, 'shipmentId'));
-    const page = await readPage(
+    return resolve(
       ctx,
-      { kind: 'partial', objectType: KeyType.ReadingByShipment, attributes: [shipment.shipmentId] },
-      parsePageSize(pageSize),
-      bookmark,
+      await shipmentReadingsPage(ctx, shipment.shipmentId, parsePageSize(pageSize), bookmark),
     );
-    return resolve(ctx, page, (entry) => {
-      const [, deviceId = '', seq = ''] = ctx.stub.splitCompositeKey(entry.key).attributes;
-      return { deviceId, seq: Number(seq) };
-    });
   }
 }
 

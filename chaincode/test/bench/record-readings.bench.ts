@@ -6,13 +6,17 @@
  * from above and say nothing of a network's throughput.
  *
  *   npm run bench        # from the repository root: builds, runs the wire bench, then this
- *   npx tsc -p chaincode/tsconfig.bench.json && node chaincode/test/dist/bench/record-readings.bench.js \
- *     [--seconds-per-run 4] [--in-flight 4]
+ *   npx tsc -p chaincode/tsconfig.bench.json && node chaincode/test/dist/chaincode/test/bench/record-readings.bench.js \
+ *     [--seconds-per-run 4] [--in-flight 4] [--chaincode-dir <dir>] [--save-baseline <label>]
+ *
+ * The report compares this run with chaincode/test/bench/baseline.json (when present), a run of this benchmark
+ * kept in the repository. `--chaincode-dir` runs another chaincode package (its dist/ built, node_modules
+ * resolvable), e.g. an older commit's build; `--save-baseline` writes this run as the new baseline.
  */
 import { generateKeyPairSync } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
-import { join, relative } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import {
   encodeSignedReading,
   Limits,
@@ -29,6 +33,7 @@ import { ownCpuSeconds, processCpuTime } from './process-cpu';
 import { BENCH_PROFILE, newReadingFleet, type ReadingBatch, type ReadingFleet } from './reading-fleet';
 import {
   renderMarkdown,
+  type BenchBaseline,
   type EdgeCheckCost,
   type RunKind,
   type RunResult,
@@ -41,11 +46,16 @@ import {
 const CHAINCODE_DIR = join(__dirname, '..', '..', '..', '..', '..');
 const REPO_DIR = join(CHAINCODE_DIR, '..');
 const FIXTURES_DIR = join(CHAINCODE_DIR, 'test', 'shim', '__fixtures__');
+const BASELINE_FILE = join(CHAINCODE_DIR, 'test', 'bench', 'baseline.json');
 
 const CHAINCODE_ID = 'provena_1.0:be0c4b1a7f6e5d4c3b2a19087f6e5d4c3b2a19087f6e5d4c3b2a19087f6e5d4c';
 const PRODUCER = 'ProducerMSP';
 const SHIPMENT = 'BENCH-SHP-0001';
 const DEVICES = 8;
+/** The wide fleet: as many devices as readings in a split-size batch, so each sends one reading per batch. */
+const WIDE_SHIPMENT = 'BENCH-SHP-0002';
+/** AttachDevices takes at most 100 ids per call. */
+const MAX_ATTACH = 100;
 /** 2 % of the readings break the profile, so the breach path runs as in production, rarely. */
 const BREACH_EVERY = 50;
 const BATCH_SIZES = [1, 10, 50, 200, Limits.maxReadingsPerBatch];
@@ -62,7 +72,7 @@ const MAX_POOL_READINGS = 60_000;
 const CAVEAT =
   'The peer is a test double (chaincode/test/shim/fake-peer.harness.ts): it signs no endorsement, does no ledger ' +
   'I/O (an in-memory map stands in for the state database) and nothing is ordered, validated or committed to a ' +
-  'block. The chaincode side is real: fabric-chaincode-node server running chaincode/dist, fabric-shim, ' +
+  'block. The chaincode side is real: fabric-chaincode-node server running the chaincode build, fabric-shim, ' +
   'protobuf over a local gRPC stream. The figures are an upper bound for one chaincode process, not network ' +
   'throughput.';
 
@@ -70,6 +80,14 @@ function option(name: string, fallback: number): number {
   const i = process.argv.indexOf(name);
   const value = i >= 0 ? Number(process.argv[i + 1]) : fallback;
   if (!Number.isFinite(value) || value <= 0) throw new Error(`${name} needs a positive number`);
+  return value;
+}
+
+function textOption(name: string): string | undefined {
+  const i = process.argv.indexOf(name);
+  if (i < 0) return undefined;
+  const value = process.argv[i + 1];
+  if (value === undefined || value.startsWith('--')) throw new Error(`${name} needs a value`);
   return value;
 }
 
@@ -324,64 +342,54 @@ class ShimBench {
 // verification: unknown devices = rest + get·G(u); replay = rest + v + get·G(r); new = rest + v + get·G(n) + put·P(n).
 /** The variants at the split size, each stopping the chaincode one step later. */
 interface SplitRuns {
-  /** Refused UNKNOWN_DEVICE: parse and schema only. */
+  /** Refused UNKNOWN_DEVICE: parse, schema, the device reads. */
   readonly unknownDevice: RunResult;
-  /** Refused BAD_SIGNATURE: + signature verification. */
+  /** Refused BAD_SIGNATURE: + canonical bytes and signature verification. */
   readonly badSignature: RunResult;
-  /** Refused CLOCK_SKEW: + hashing and the duplicate check's GET_STATE, answered empty. */
+  /** Refused CLOCK_SKEW: + hashing and the duplicate check's reads, answered empty. */
   readonly deviceClockAhead: RunResult;
-  /** All duplicates: as device-clock-ahead, but GET_STATE answers the stored reading. */
+  /** All duplicates: as device-clock-ahead, but the reads answer the stored readings. */
   readonly replay: RunResult;
-  /** Accepted: + attachment GET_STATEs, building the records, compliance, PUT_STATEs. */
+  /** Accepted: + the attachment read, building the records, compliance, the writes. */
   readonly fresh: RunResult;
 }
 
-// Each variant adds a step to the one before, so differences of CPU per reading price each step, and the parts
-// add up to the fresh run's figure exactly. gets(x) is GET_STATE per reading of run x.
+// Each variant adds a step to the one before, so differences of CPU (and round trips) per reading price each
+// step, and the steps add up to the fresh run's figures exactly.
 function splitChaincodeCpu(runs: SplitRuns): TimeSplit {
   const micros = (r: RunResult): number => r.chaincodeCpuSecondsPer1kReadings * 1000;
-  const gets = (r: RunResult): number => r.messagesPerReading['GET_STATE'] ?? 0;
+  const trips = (r: RunResult): number => r.roundTripsPerReading;
+  const step = (from: RunResult | undefined, to: RunResult) => ({
+    micros: micros(to) - (from ? micros(from) : 0),
+    roundTrips: trips(to) - (from ? trips(from) : 0),
+  });
   const { unknownDevice: u, badSignature: b, deviceClockAhead: c, replay: d, fresh: f } = runs;
-  const getStateMicros = (micros(c) - micros(b)) / (gets(c) - gets(b));
-  const getStatePerReading = gets(f);
-  const putStatePerReading = f.messagesPerReading['PUT_STATE'] ?? 0;
-  const restMicros = micros(u) - getStateMicros * gets(u);
-  const verifyMicros = micros(b) - micros(u) - getStateMicros * (gets(b) - gets(u));
-  const putStateMicros = (micros(f) - micros(c) - getStateMicros * (gets(f) - gets(c))) / putStatePerReading;
-  const freshMicros = micros(f);
   return {
     batchSize: f.batchSize,
     wallMicros: 1e6 / f.readingsPerSecond,
     peerDoubleMicros: f.peerDoubleCpuSecondsPer1kReadings * 1000,
-    freshMicros,
+    freshMicros: micros(f),
     variantMicros: {
       unknownDevice: micros(u),
       badSignature: micros(b),
       deviceClockAhead: micros(c),
       replay: micros(d),
     },
-    restMicros,
-    verifyMicros,
-    getStateMicros,
-    storedValueGetExtraMicros: (micros(d) - micros(c)) / gets(d),
-    putStateMicros,
-    getStatePerReading,
-    putStatePerReading,
-    shares: {
-      roundTrips: (getStateMicros * getStatePerReading + putStateMicros * putStatePerReading) / freshMicros,
-      verification: verifyMicros / freshMicros,
-      parseSchemaAndRest: restMicros / freshMicros,
-    },
+    parse: step(undefined, u),
+    verify: step(u, b),
+    duplicateCheck: step(b, c),
+    record: step(c, f),
+    storedValueExtraMicros: micros(d) - micros(c),
   };
 }
 
-async function registerFleet(peer: FakePeer, fleet: ReadingFleet): Promise<void> {
+async function registerFleet(peer: FakePeer, fleet: ReadingFleet, shipmentId: string): Promise<void> {
   for (const { deviceId, publicKeyPem } of fleet.devices) {
     const device = { deviceId, publicKeyPem, ownerOrg: PRODUCER, kind: 'reefer-logger' };
     await peer.submit(producerAdmin, ['device:RegisterDevice', JSON.stringify(device)]);
   }
   const shipment = {
-    shipmentId: SHIPMENT,
+    shipmentId,
     productCode: 'VACCINE-X',
     quantity: 1200,
     origin: 'Amsterdam',
@@ -390,7 +398,10 @@ async function registerFleet(peer: FakePeer, fleet: ReadingFleet): Promise<void>
   };
   await peer.submit(producerOperator, ['shipment:CreateShipment', JSON.stringify(shipment)]);
   const deviceIds = fleet.devices.map((d) => d.deviceId);
-  await peer.submit(producerOperator, ['shipment:AttachDevices', SHIPMENT, JSON.stringify(deviceIds)]);
+  for (let i = 0; i < deviceIds.length; i += MAX_ATTACH) {
+    const some = deviceIds.slice(i, i + MAX_ATTACH);
+    await peer.submit(producerOperator, ['shipment:AttachDevices', shipmentId, JSON.stringify(some)]);
+  }
 }
 
 async function measure(server: ChaincodeServer, peer: FakePeer, secondsPerRun: number, inFlight: number) {
@@ -403,9 +414,17 @@ async function measure(server: ChaincodeServer, peer: FakePeer, secondsPerRun: n
     aheadMeasuredAt: FIRST_TX_AT + 365 * 24 * 3600_000,
   };
   const fleet = newReadingFleet({ ...fleetOptions, idPrefix: 'bench-reefer' });
+  // One reading per device in each batch: the case where per-batch index entries save nothing.
+  const wide = newReadingFleet({
+    ...fleetOptions,
+    devices: SPLIT_BATCH,
+    shipmentId: WIDE_SHIPMENT,
+    idPrefix: 'bench-tag',
+  });
   // Never registered: refused UNKNOWN_DEVICE after parse and schema, before any verification or write.
   const ghosts = newReadingFleet({ ...fleetOptions, idPrefix: 'bench-ghost' });
-  await registerFleet(peer, fleet);
+  await registerFleet(peer, fleet, SHIPMENT);
+  await registerFleet(peer, wide, WIDE_SHIPMENT);
   const bench = new ShimBench(peer, server.pid, secondsPerRun);
   await bench.warmUp([
     ...Array.from({ length: 6 }, () => fresh(fleet, SPLIT_BATCH)),
@@ -439,6 +458,14 @@ async function measure(server: ChaincodeServer, peer: FakePeer, secondsPerRun: n
     next: () => fresh(fleet, SPLIT_BATCH),
   });
   log(concurrent.result);
+  const oneEach = await bench.run({
+    name: `new readings, ${SPLIT_BATCH}/tx from ${SPLIT_BATCH} devices`,
+    kind: 'new readings',
+    batchSize: SPLIT_BATCH,
+    inFlight: 1,
+    next: () => fresh(wide, SPLIT_BATCH),
+  });
+  log(oneEach.result);
 
   const variant = async (label: string, kind: RunKind, next: () => PlannedBatch): Promise<RunResult> => {
     const { result } = await bench.run({
@@ -474,11 +501,13 @@ async function measure(server: ChaincodeServer, peer: FakePeer, secondsPerRun: n
 async function main(): Promise<void> {
   const secondsPerRun = option('--seconds-per-run', 4);
   const inFlight = Math.round(option('--in-flight', 4));
+  const chaincodeDir = resolve(textOption('--chaincode-dir') ?? CHAINCODE_DIR);
+  const saveBaseline = textOption('--save-baseline');
   const machine = `${cpus()[0]?.model ?? 'unknown CPU'}, ${cpus().length} cores, Node ${process.version}`;
   process.stderr.write('measuring the edge check in-process …\n');
   const edgeCheck = measureEdgeCheck();
 
-  const server = await startChaincodeServer({ chaincodeId: CHAINCODE_ID, packageDir: CHAINCODE_DIR });
+  const server = await startChaincodeServer({ chaincodeId: CHAINCODE_ID, packageDir: chaincodeDir });
   // Ctrl-C or a kill must not leave the chaincode process behind; 'exit' alone does not run on a signal.
   const onSignal = (signal: NodeJS.Signals): void => {
     void server.stop().finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
@@ -511,23 +540,33 @@ async function main(): Promise<void> {
     machine,
     caveat: CAVEAT,
     setup:
-      `One \`fabric-chaincode-node server\` process on chaincode/dist and one test-double peer on localhost ` +
-      `gRPC; ${DEVICES} registered devices with their own P-256 keys, attached to a shipment with a compliance ` +
-      `profile; full signed envelopes, devices taking turns in each batch, 1 reading in ${BREACH_EVERY} ` +
-      `breaking the profile.`,
+      `One \`fabric-chaincode-node server\` process on ${relative(REPO_DIR, chaincodeDir) || '.'}/dist and one ` +
+      `test-double peer on localhost gRPC; ${DEVICES} registered devices with their own P-256 keys, attached to a ` +
+      `shipment with a compliance profile (the "from ${SPLIT_BATCH} devices" run: ${SPLIT_BATCH} devices, one ` +
+      `reading each per batch); full signed envelopes, devices taking turns in each batch, 1 reading in ` +
+      `${BREACH_EVERY} breaking the profile.`,
+    chaincodeDir: relative(REPO_DIR, chaincodeDir) || '.',
     secondsPerRun,
     minTransactionsPerRun: MIN_TRANSACTIONS,
     edgeCheck,
     runs: measured.runs,
     split: splitChaincodeCpu(measured.split),
   };
-  const markdown = renderMarkdown(report);
+  let baseline: BenchBaseline | undefined;
+  if (saveBaseline !== undefined) {
+    baseline = { label: saveBaseline, measuredAt: new Date().toISOString(), report };
+    writeFileSync(BASELINE_FILE, JSON.stringify(baseline, null, 2) + '\n');
+    process.stderr.write(`baseline written: ${relative(process.cwd(), BASELINE_FILE)}\n`);
+  } else if (existsSync(BASELINE_FILE)) {
+    baseline = JSON.parse(readFileSync(BASELINE_FILE, 'utf8')) as BenchBaseline;
+  }
+  const markdown = renderMarkdown(report, saveBaseline === undefined ? baseline : undefined);
   process.stdout.write(markdown);
   const dir = join(REPO_DIR, 'reports');
   mkdirSync(dir, { recursive: true });
   const json = join(dir, 'bench-chaincode-shim.json');
   const md = join(dir, 'bench-chaincode-shim.md');
-  writeFileSync(json, JSON.stringify(report, null, 2) + '\n');
+  writeFileSync(json, JSON.stringify({ ...report, baseline }, null, 2) + '\n');
   writeFileSync(md, markdown);
   process.stdout.write(`\nwritten: ${relative(process.cwd(), json)}, ${relative(process.cwd(), md)}\n`);
 }

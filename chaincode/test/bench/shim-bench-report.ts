@@ -49,9 +49,15 @@ export interface EdgeCheckCost {
   readonly wireBenchFullEdgeCheckMicros: number | undefined;
 }
 
+/** One step of the chaincode's work per reading: CPU and round trips, from differences of runs. */
+export interface StepCost {
+  readonly micros: number;
+  readonly roundTrips: number;
+}
+
 /**
- * The chaincode's CPU per reading at one batch size, one transaction in flight, split by subtracting runs that
- * each stop the chaincode one step later (unknown device → bad signature → device clock ahead → accepted).
+ * The chaincode's CPU per new reading at one batch size, one transaction in flight, split by subtracting runs
+ * that each stop the chaincode one step later (unknown device → bad signature → device clock ahead → accepted).
  */
 export interface TimeSplit {
   readonly batchSize: number;
@@ -68,35 +74,38 @@ export interface TimeSplit {
     readonly deviceClockAhead: number;
     readonly replay: number;
   };
-  /** Parsing the batch, schema, the transaction's fixed cost: unknown devices less their GET_STATEs. */
-  readonly restMicros: number;
-  /** Bad signature − unknown devices: verification (with the per-transaction public key parsing), in place. */
-  readonly verifyMicros: number;
-  /** (device clock ahead − bad signature) per extra GET_STATE: one round trip answered empty, with hashing. */
-  readonly getStateMicros: number;
-  /** (replay − device clock ahead) per GET_STATE: what a GET_STATE answered with a stored reading adds. */
-  readonly storedValueGetExtraMicros: number;
-  /** (new − device clock ahead − extra GET_STATEs) per PUT_STATE: one round trip, with building its record. */
-  readonly putStateMicros: number;
-  readonly getStatePerReading: number;
-  readonly putStatePerReading: number;
-  /** Shares of `freshMicros`; they add up to 1. */
-  readonly shares: {
-    readonly roundTrips: number;
-    readonly verification: number;
-    readonly parseSchemaAndRest: number;
-  };
+  /** Unknown devices: parsing the batch, schema, reading each device, the transaction's fixed cost. */
+  readonly parse: StepCost;
+  /** Bad signature − unknown devices: canonical bytes and signature verification. */
+  readonly verify: StepCost;
+  /** Device clock ahead − bad signature: hashing and the duplicate check's reads, answered empty. */
+  readonly duplicateCheck: StepCost;
+  /** New − device clock ahead: the attachment, building the records, compliance, the writes. */
+  readonly record: StepCost;
+  /** Replay − device clock ahead: what reading stored readings back adds to the duplicate check. */
+  readonly storedValueExtraMicros: number;
 }
 
 export interface ShimBenchReport {
   readonly machine: string;
   readonly caveat: string;
   readonly setup: string;
+  /** The chaincode package the server ran (its dist/). */
+  readonly chaincodeDir: string;
   readonly secondsPerRun: number;
   readonly minTransactionsPerRun: number;
   readonly edgeCheck: EdgeCheckCost;
   readonly runs: readonly RunResult[];
   readonly split: TimeSplit;
+}
+
+/** A report kept to compare later runs with: chaincode/test/bench/baseline.json. */
+export interface BenchBaseline {
+  /** What was measured, e.g. the chaincode before a change. */
+  readonly label: string;
+  /** ISO date of the run. */
+  readonly measuredAt: string;
+  readonly report: ShimBenchReport;
 }
 
 const PEER_TYPES = ['TRANSACTION', 'RESPONSE'];
@@ -114,8 +123,56 @@ function percent(share: number): string {
   return `${Math.round(share * 100)} %`;
 }
 
-/** The report as Markdown: the caveat first, then throughput, messages and the split of the chaincode's CPU. */
-export function renderMarkdown(report: ShimBenchReport): string {
+function ratio(before: number, after: number): string {
+  return after > before ? `${fixed(after / before, 2)}×` : `÷${fixed(before / after, 2)}`;
+}
+
+/** Before and after, run by run (runs of the same name). */
+function comparison(baseline: BenchBaseline, report: ShimBenchReport): string[] {
+  const rows = report.runs.flatMap((after) => {
+    const before = baseline.report.runs.find((r) => r.name === after.name);
+    if (!before || after.kind !== 'new readings') return [];
+    const cpu = (r: RunResult): number => r.chaincodeCpuSecondsPer1kReadings * 1000;
+    return [
+      `| ${after.name} | ${fixed(before.roundTripsPerReading, 2)} → **${fixed(after.roundTripsPerReading, 2)}** | ` +
+        `${count(before.readingsPerSecond)} → **${count(after.readingsPerSecond)}** (${ratio(before.readingsPerSecond, after.readingsPerSecond)}) | ` +
+        `${count(cpu(before))} → **${count(cpu(after))}** (${ratio(cpu(before), cpu(after))}) | ` +
+        `${fixed(before.latencyMs.p50, 1)} → ${fixed(after.latencyMs.p50, 1)} |`,
+    ];
+  });
+  const b = baseline.report.split;
+  const a = report.split;
+  const step = (name: string, x: StepCost, y: StepCost): string =>
+    `| ${name} | ${fixed(x.micros, 0)} → **${fixed(y.micros, 0)}** | ${fixed(x.roundTrips, 2)} → ${fixed(y.roundTrips, 2)} |`;
+  return [
+    `## Before and after`,
+    ``,
+    `Baseline (\`chaincode/test/bench/baseline.json\`): **${baseline.label}**, measured ${baseline.measuredAt} on ` +
+      `${baseline.report.machine}, with this benchmark. Both runs are on the same kind of machine, but not at the ` +
+      `same moment: other jobs' load moves single figures by 15 % or more, so compare ratios, not digits.`,
+    ``,
+    `| run | round trips per reading | readings/s | chaincode CPU µs per reading | p50 ms |`,
+    `|---|---:|---:|---:|---:|`,
+    ...rows,
+    ``,
+    `Per step, batch ${a.batchSize} (chaincode CPU µs per reading, round trips per reading):`,
+    ``,
+    `| step | µs per reading | round trips |`,
+    `|---|---:|---:|`,
+    step('parse, schema, devices, transaction overhead', b.parse, a.parse),
+    step('canonical bytes and signature verification', b.verify, a.verify),
+    step('hash and duplicate check', b.duplicateCheck, a.duplicateCheck),
+    step('attachment, records, compliance, writes', b.record, a.record),
+    `| **all of it** | ${fixed(b.freshMicros, 0)} → **${fixed(a.freshMicros, 0)}** (${ratio(b.freshMicros, a.freshMicros)}) | |`,
+    ``,
+  ];
+}
+
+/**
+ * The report as Markdown: the caveat first, then (with a baseline) before and after, throughput, messages and
+ * the split of the chaincode's CPU.
+ */
+export function renderMarkdown(report: ShimBenchReport, baseline?: BenchBaseline): string {
   const edgeSecondsPer1k = (report.edgeCheck.fullEdgeCheckMicros * 1000) / 1e6;
   const throughput = report.runs.map(
     (r) =>
@@ -135,11 +192,8 @@ export function renderMarkdown(report: ShimBenchReport): string {
   });
   const s = report.split;
   const v = s.variantMicros;
-  const getShare = (s.getStateMicros * s.getStatePerReading) / s.freshMicros;
-  const putShare = (s.putStateMicros * s.putStatePerReading) / s.freshMicros;
-  const perRoundTrip =
-    (s.getStateMicros * s.getStatePerReading + s.putStateMicros * s.putStatePerReading) /
-    (s.getStatePerReading + s.putStatePerReading);
+  const share = (x: StepCost): string => percent(x.micros / s.freshMicros);
+  const perTrip = (x: StepCost): string => (x.roundTrips > 0.01 ? fixed(x.micros / x.roundTrips, 0) : '');
   const wire = report.edgeCheck.wireBenchFullEdgeCheckMicros;
   return [
     `# reading:RecordReadings through the real fabric-shim, test-double peer`,
@@ -149,6 +203,9 @@ export function renderMarkdown(report: ShimBenchReport): string {
     `${report.machine}. ${report.setup} Each run: one untimed transaction, then at least ${report.secondsPerRun} s ` +
       `and ${report.minTransactionsPerRun} transactions; every transaction's write set committed to the double's ` +
       `world state, so duplicate checks see a growing state.`,
+    ``,
+    ...(baseline ? comparison(baseline, report) : []),
+    `## This run`,
     ``,
     `| run | txs | readings/s | tx/s | p50 ms | p95 ms | chaincode CPU s / 1k readings | of it in kernel | vs full edge check | peer double CPU s / 1k readings |`,
     `|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|`,
@@ -168,32 +225,29 @@ export function renderMarkdown(report: ShimBenchReport): string {
     ...messages,
     ``,
     `GET_STATE … COMPLETED come from the chaincode; TRANSACTION and RESPONSE from the peer. Every state call is a ` +
-      `round trip the transaction waits for: the Node shim sends one message per getState/putState.`,
+      `round trip the transaction waits for: fabric-shim 2.5.8 sends one message per state call and keeps one ` +
+      `in flight per transaction.`,
     ``,
     `## Where the chaincode's CPU goes (batch ${s.batchSize}, one in flight)`,
     ``,
     `Runs that stop the chaincode one step later each: unknown devices ${fixed(v.unknownDevice, 1)} µs per ` +
-      `reading (parse, schema), bad signatures ${fixed(v.badSignature, 1)} µs (+ verification), device clock ` +
-      `ahead ${fixed(v.deviceClockAhead, 1)} µs (+ hash and the duplicate check's GET_STATE, answered empty), new ` +
-      `readings ${fixed(s.freshMicros, 1)} µs (+ records, compliance, PUT_STATE). Their differences:`,
+      `reading, bad signatures ${fixed(v.badSignature, 1)} µs, device clock ahead ${fixed(v.deviceClockAhead, 1)} µs, ` +
+      `new readings ${fixed(s.freshMicros, 1)} µs. Their differences:`,
     ``,
-    `| part | µs per call | calls per reading | µs per reading | share |`,
+    `| step | µs per reading | round trips per reading | µs per round trip | share |`,
     `|---|---:|---:|---:|---:|`,
-    `| parse batch, schema, transaction overhead | | | ${fixed(s.restMicros, 1)} | ${percent(s.shares.parseSchemaAndRest)} |`,
-    `| signature verification, in place (in this process: ${fixed(report.edgeCheck.verifyMicros, 1)} µs) | ${fixed(s.verifyMicros, 1)} | 1 | ${fixed(s.verifyMicros, 1)} | ${percent(s.shares.verification)} |`,
-    `| GET_STATE round trip (answered empty; incl. hashing) | ${fixed(s.getStateMicros, 1)} | ${fixed(s.getStatePerReading, 2)} | ${fixed(s.getStateMicros * s.getStatePerReading, 1)} | ${percent(getShare)} |`,
-    `| PUT_STATE round trip (incl. building its record) | ${fixed(s.putStateMicros, 1)} | ${fixed(s.putStatePerReading, 2)} | ${fixed(s.putStateMicros * s.putStatePerReading, 1)} | ${percent(putShare)} |`,
-    `| **all of it** | | | **${fixed(s.freshMicros, 1)}** | 100 % |`,
+    `| parse, schema, devices, transaction overhead | ${fixed(s.parse.micros, 1)} | ${fixed(s.parse.roundTrips, 3)} | | ${share(s.parse)} |`,
+    `| canonical bytes and signature verification (in this process: ${fixed(report.edgeCheck.verifyMicros, 1)} µs) | ${fixed(s.verify.micros, 1)} | ${fixed(s.verify.roundTrips, 3)} | | ${share(s.verify)} |`,
+    `| hash and duplicate check | ${fixed(s.duplicateCheck.micros, 1)} | ${fixed(s.duplicateCheck.roundTrips, 3)} | ${perTrip(s.duplicateCheck)} | ${share(s.duplicateCheck)} |`,
+    `| attachment, records, compliance, writes | ${fixed(s.record.micros, 1)} | ${fixed(s.record.roundTrips, 3)} | ${perTrip(s.record)} | ${share(s.record)} |`,
+    `| **all of it** | **${fixed(s.freshMicros, 1)}** | ${fixed(s.parse.roundTrips + s.verify.roundTrips + s.duplicateCheck.roundTrips + s.record.roundTrips, 3)} | | 100 % |`,
     ``,
-    `Round trips ≈ ${percent(s.shares.roundTrips)} of the chaincode's CPU per reading ` +
-      `(${fixed(perRoundTrip, 1)} µs per round trip on average), signature verification ` +
-      `≈ ${percent(s.shares.verification)}, parsing, schema and the rest ≈ ${percent(s.shares.parseSchemaAndRest)} ` +
-      `(differences of measured runs, so approximate). A GET_STATE answered with a stored reading (replay, ` +
-      `${fixed(v.replay, 1)} µs per reading) differs from one answered empty by ` +
-      `${s.storedValueGetExtraMicros >= 0 ? '+' : '−'}${fixed(Math.abs(s.storedValueGetExtraMicros), 1)} µs. ` +
-      `Wall time per new reading: ${fixed(s.wallMicros, 1)} µs, of which the chaincode's CPU ` +
-      `${fixed(s.freshMicros, 1)} µs and the test double's ${fixed(s.peerDoubleMicros, 1)} µs: with one ` +
-      `transaction in flight the two take turns at every round trip.`,
+    `Differences of measured runs, so approximate (a step can come out slightly negative in a noisy run). ` +
+      `A duplicate check that reads the stored readings back (replay, ${fixed(v.replay, 1)} µs per reading) ` +
+      `differs from one answered empty by ${s.storedValueExtraMicros >= 0 ? '+' : '−'}` +
+      `${fixed(Math.abs(s.storedValueExtraMicros), 1)} µs. Wall time per new reading: ${fixed(s.wallMicros, 1)} µs, ` +
+      `of which the chaincode's CPU ${fixed(s.freshMicros, 1)} µs and the test double's ` +
+      `${fixed(s.peerDoubleMicros, 1)} µs: with one transaction in flight the two take turns at every round trip.`,
     ``,
   ].join('\n');
 }

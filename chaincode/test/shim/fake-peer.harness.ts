@@ -102,14 +102,49 @@ interface KeyModification {
   timestampMs: number;
 }
 
-function compareKeys(a: string, b: string): number {
-  return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
+// UTF-16 code units sort surrogates (U+D800..DFFF) below U+E000..FFFF; code points and UTF-8 bytes do not.
+function codePointOrderUnit(unit: number): number {
+  if (unit >= 0xe000) return unit - 0x800;
+  if (unit >= 0xd800) return unit + 0x2000;
+  return unit;
 }
 
-/** Committed state in LevelDB's order (UTF-8 bytes), and every key's history. */
+/** LevelDB's key order (UTF-8 bytes, which is code point order), without encoding the keys. */
+function compareKeys(a: string, b: string): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    const x = a.charCodeAt(i);
+    const y = b.charCodeAt(i);
+    if (x !== y) return codePointOrderUnit(x) - codePointOrderUnit(y);
+  }
+  return a.length - b.length;
+}
+
+/** The first index in `sorted` (from `from` on) whose key is not below `key`. */
+function lowerBound(sorted: readonly string[], key: string, from = 0): number {
+  let lo = from;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (compareKeys(sorted[mid]!, key) < 0) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/**
+ * Committed state in LevelDB's order (UTF-8 bytes), and every key's history. Keys are kept in a sorted array,
+ * brought up to date at the next range query (benchmarks commit hundreds of thousands of keys and range over a
+ * few of them per transaction), so a range costs a binary search and its results, not a scan of the state.
+ */
 class WorldState {
   readonly #values = new Map<string, Buffer>();
   readonly #history = new Map<string, KeyModification[]>();
+  #sorted: string[] = [];
+  /** Keys committed since the last range query that are not in #sorted. */
+  readonly #added = new Set<string>();
+  /** Keys in #sorted deleted since the last range query. */
+  readonly #deleted = new Set<string>();
 
   get(key: string): Buffer | undefined {
     return this.#values.get(key);
@@ -117,9 +152,33 @@ class WorldState {
 
   /** Keys in [start, end) in byte order; an empty end is unbounded. */
   range(start: string, end: string): [string, Buffer][] {
-    return [...this.#values.entries()]
-      .filter(([key]) => compareKeys(key, start) >= 0 && (end === '' || compareKeys(key, end) < 0))
-      .sort(([a], [b]) => compareKeys(a, b));
+    this.#sort();
+    const results: [string, Buffer][] = [];
+    for (let i = lowerBound(this.#sorted, start); i < this.#sorted.length; i++) {
+      const key = this.#sorted[i]!;
+      if (end !== '' && compareKeys(key, end) >= 0) break;
+      results.push([key, this.#values.get(key)!]);
+    }
+    return results;
+  }
+
+  #sort(): void {
+    if (this.#deleted.size > 0) {
+      this.#sorted = this.#sorted.filter((key) => !this.#deleted.has(key));
+      this.#deleted.clear();
+    }
+    if (this.#added.size === 0) return;
+    const merged: string[] = [];
+    let from = 0;
+    for (const key of [...this.#added].sort(compareKeys)) {
+      const at = lowerBound(this.#sorted, key, from);
+      for (let i = from; i < at; i++) merged.push(this.#sorted[i]!);
+      merged.push(key);
+      from = at;
+    }
+    for (let i = from; i < this.#sorted.length; i++) merged.push(this.#sorted[i]!);
+    this.#sorted = merged;
+    this.#added.clear();
   }
 
   /** Newest first, as Fabric 2.x returns history. */
@@ -129,8 +188,14 @@ class WorldState {
 
   apply(txId: string, timestampMs: number, writes: ReadonlyMap<string, Buffer | null>): void {
     for (const [key, value] of writes) {
-      if (value === null) this.#values.delete(key);
-      else this.#values.set(key, value);
+      const existed = this.#values.has(key);
+      if (value === null) {
+        if (existed && !this.#added.delete(key)) this.#deleted.add(key);
+        this.#values.delete(key);
+      } else {
+        if (!existed && !this.#deleted.delete(key)) this.#added.add(key);
+        this.#values.set(key, value);
+      }
       const entries = this.#history.get(key) ?? [];
       entries.push({ txId, value: value ?? Buffer.alloc(0), isDelete: value === null, timestampMs });
       this.#history.set(key, entries);
