@@ -13,7 +13,15 @@
 //                     channel's Raft cluster; prints its port; exit 1 after MS milliseconds
 // Settings come from the environment network.sh exports (NET_STATE, NET_BASE_PORT, NET_ORDERERS, ...).
 
-import { existsSync, readdirSync, readFileSync, readlinkSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
+import {
+  existsSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  statSync,
+  writeFileSync,
+  mkdirSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import {
   chaincodeConnection,
@@ -175,7 +183,9 @@ try {
       version(args[0]);
       break;
     case 'dir-version':
-      process.stdout.write(`${chaincodeVersion(listFiles(args[0]).filter((f) => !f.includes('/node_modules/')))}\n`);
+      process.stdout.write(
+        `${chaincodeVersion(listFiles(args[0]).filter((f) => !f.includes('/node_modules/')))}\n`,
+      );
       break;
     case 'port-owner':
       portOwner(args[0]);
