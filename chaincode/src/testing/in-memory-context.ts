@@ -119,6 +119,12 @@ const reflect = Reflect as unknown as { getMetadata(key: string, target: object)
 export class InMemoryLedger {
   readonly channelId: string;
   readonly #state = new Map<string, Versioned>();
+  /**
+   * The state's keys in Fabric's order, kept sorted as commits add and delete keys: a range query is a binary
+   * search and a walk, not a sort of the whole state (the gateway's tests record tens of thousands of readings,
+   * each batch reading ranges).
+   */
+  readonly #sortedKeys: string[] = [];
   readonly #history = new Map<string, HistoryEntry[]>();
   readonly #events: RecordedEvent[] = [];
   #proposals = 0;
@@ -132,12 +138,29 @@ export class InMemoryLedger {
     this.#stepMs = options.stepMs ?? 1000;
   }
 
+  /** The index of the first key not before `key` in Fabric's order. */
+  #lowerBound(key: string): number {
+    let lo = 0;
+    let hi = this.#sortedKeys.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (compareKeys(this.#sortedKeys[mid] as string, key) < 0) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
   readonly #view: CommittedView = {
     get: (key) => this.#state.get(key),
-    range: (start, end) =>
-      [...this.#state.entries()]
-        .filter(([key]) => compareKeys(key, start) >= 0 && (end === '' || compareKeys(key, end) < 0))
-        .sort(([a], [b]) => compareKeys(a, b)),
+    range: (start, end) => {
+      const found: [string, Versioned][] = [];
+      for (let i = this.#lowerBound(start); i < this.#sortedKeys.length; i++) {
+        const key = this.#sortedKeys[i] as string;
+        if (end !== '' && compareKeys(key, end) >= 0) break;
+        found.push([key, this.#state.get(key) as Versioned]);
+      }
+      return found;
+    },
     history: (key) =>
       (this.#history.get(key) ?? []).map((h) => ({
         ...h,
@@ -176,8 +199,12 @@ export class InMemoryLedger {
     const ms = stub.proposal.timestampMs;
     const timestamp = { seconds: Math.floor(ms / 1000), nanos: (ms % 1000) * 1_000_000 };
     for (const [key, value] of stub.writes) {
-      if (value === null) this.#state.delete(key);
-      else this.#state.set(key, { value, version });
+      if (value === null) {
+        if (this.#state.delete(key)) this.#sortedKeys.splice(this.#lowerBound(key), 1);
+      } else {
+        if (!this.#state.has(key)) this.#sortedKeys.splice(this.#lowerBound(key), 0, key);
+        this.#state.set(key, { value, version });
+      }
       const entries = this.#history.get(key) ?? [];
       entries.push({
         txId: stub.getTxID(),
@@ -272,7 +299,7 @@ export class InMemoryLedger {
 
   /** Every committed key in byte order. */
   keys(): string[] {
-    return [...this.#state.keys()].sort(compareKeys);
+    return [...this.#sortedKeys];
   }
 
   /** The committed state as one string (keys in byte order), to compare ledgers byte for byte. */
