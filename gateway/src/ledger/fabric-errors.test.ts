@@ -43,6 +43,18 @@ describe('translateFabricError', () => {
     });
   });
 
+  it('makes "no combination of peers" (gossip not yet formed after a peer restart) an outage to wait out', () => {
+    const err = translateFabricError(
+      fabricError(
+        status.FAILED_PRECONDITION,
+        '9 FAILED_PRECONDITION: no combination of peers can be derived which satisfy the endorsement policy',
+        [],
+      ),
+      names,
+    );
+    expect(err.code).toBe('LEDGER_UNAVAILABLE');
+  });
+
   it('keeps an endorsement without a chaincode answer retryable', () => {
     const err = translateFabricError(
       fabricError(status.ABORTED, '10 ABORTED: failed to collect enough transaction endorsements', []),

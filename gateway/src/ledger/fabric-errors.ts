@@ -3,12 +3,17 @@ import { CommitError, GatewayError as FabricGatewayError } from '@hyperledger/fa
 import { parseLedgerError } from '@provena/wire';
 import { GatewayError, GatewayErrorCode, fromChaincodeMessage } from '../errors/gateway-error';
 
-/** gRPC codes that mean "Fabric did not answer in time or at all": the request may succeed later. */
+/**
+ * gRPC codes that mean "Fabric did not answer in time or at all": the request may succeed later. FAILED_PRECONDITION
+ * is what a peer's gateway answers while it sees no set of peers that can satisfy the endorsement policy ("no
+ * combination of peers can be derived"): seen for seconds after a peer restarts, until gossip forms again.
+ */
 const UNAVAILABLE_CODES: ReadonlySet<number> = new Set([
   GrpcStatus.UNAVAILABLE,
   GrpcStatus.DEADLINE_EXCEEDED,
   GrpcStatus.RESOURCE_EXHAUSTED,
   GrpcStatus.CANCELLED,
+  GrpcStatus.FAILED_PRECONDITION,
 ]);
 
 /** Fabric's validation codes that a fresh proposal can overcome. */
