@@ -9,7 +9,8 @@ import {
   type Gateway,
   type Network,
 } from '@hyperledger/fabric-gateway';
-import { common, ledger, msp, peer } from '@hyperledger/fabric-protos';
+import { common, peer } from '@hyperledger/fabric-protos';
+import { endorsersOf, validationCodeName, writesOf } from '../support/fabric-blocks';
 import type { ConnectionSettings } from '../support/fabric-network.harness';
 
 /** A client of the network as one identity, through its own organisation's peer (fabric-gateway over gRPC). */
@@ -106,10 +107,6 @@ export interface BlockTransaction {
   readonly writes: string[];
 }
 
-const VALIDATION = new Map(
-  Object.entries(peer.TxValidationCode).map(([name, code]) => [code as number, name]),
-);
-
 /** Reads a transaction back from a peer's ledger (qscc) and decodes what Fabric recorded for it. */
 export async function blockTransaction(
   client: FabricClient,
@@ -124,31 +121,9 @@ export async function blockTransaction(
   if (!envelope) throw new Error(`transaction ${txId} has no envelope`);
   const payload = common.Payload.deserializeBinary(envelope.getPayload_asU8());
   const transaction = peer.Transaction.deserializeBinary(payload.getData_asU8());
-  const endorserMspIds: string[] = [];
-  const writes: string[] = [];
-  for (const action of transaction.getActionsList()) {
-    const actionPayload = peer.ChaincodeActionPayload.deserializeBinary(action.getPayload_asU8());
-    const endorsed = actionPayload.getAction();
-    if (!endorsed) continue;
-    for (const endorsement of endorsed.getEndorsementsList()) {
-      endorserMspIds.push(
-        msp.SerializedIdentity.deserializeBinary(endorsement.getEndorser_asU8()).getMspid(),
-      );
-    }
-    const response = peer.ProposalResponsePayload.deserializeBinary(
-      endorsed.getProposalResponsePayload_asU8(),
-    );
-    const chaincodeAction = peer.ChaincodeAction.deserializeBinary(response.getExtension_asU8());
-    const rwset = ledger.rwset.TxReadWriteSet.deserializeBinary(chaincodeAction.getResults_asU8());
-    for (const ns of rwset.getNsRwsetList()) {
-      if (ns.getNamespace().startsWith('_')) continue;
-      const kv = ledger.rwset.kvrwset.KVRWSet.deserializeBinary(ns.getRwset_asU8());
-      writes.push(...kv.getWritesList().map((w) => w.getKey()));
-    }
-  }
   return {
-    validationCode: VALIDATION.get(processed.getValidationcode()) ?? String(processed.getValidationcode()),
-    endorserMspIds: endorserMspIds.sort(),
-    writes,
+    validationCode: validationCodeName(processed.getValidationcode()),
+    endorserMspIds: endorsersOf(transaction),
+    writes: writesOf(transaction),
   };
 }

@@ -1,5 +1,5 @@
 import type { Network } from '@hyperledger/fabric-gateway';
-import { common, ledger, peer } from '@hyperledger/fabric-protos';
+import { common, ledger, msp, peer } from '@hyperledger/fabric-protos';
 
 /** One transaction of a block as a peer committed it: its validation code and the keys it wrote. */
 export interface CommittedWrites {
@@ -13,6 +13,9 @@ export interface CommittedWrites {
 const VALIDATION = new Map(
   Object.entries(peer.TxValidationCode).map(([name, code]) => [code as number, name]),
 );
+
+/** Fabric's name of a validation code (`VALID`, `MVCC_READ_CONFLICT`, ...). */
+export const validationCodeName = (code: number): string => VALIDATION.get(code) ?? `CODE_${code}`;
 
 /** The number of blocks `network`'s peer holds for `channel` (qscc `GetChainInfo`). */
 export async function chainHeight(network: Network, channel: string): Promise<bigint> {
@@ -55,18 +58,33 @@ export async function committedWrites(
       const code = filter[index];
       transactions.push({
         txId: channelHeader.getTxId(),
-        validationCode: code === undefined ? 'UNKNOWN' : (VALIDATION.get(code) ?? `CODE_${code}`),
+        validationCode: code === undefined ? 'UNKNOWN' : validationCodeName(code),
         writes: writesOf(peer.Transaction.deserializeBinary(payload.getData_asU8())),
       });
     });
   return transactions;
 }
 
-function writesOf(transaction: peer.Transaction): string[] {
+/** The endorsed actions of a transaction (one per chaincode invocation). */
+function endorsedActions(transaction: peer.Transaction): peer.ChaincodeEndorsedAction[] {
+  return transaction
+    .getActionsList()
+    .map((action) => peer.ChaincodeActionPayload.deserializeBinary(action.getPayload_asU8()).getAction())
+    .filter((endorsed): endorsed is peer.ChaincodeEndorsedAction => endorsed !== undefined);
+}
+
+/** The MSP ids of the peers that endorsed a transaction, sorted. */
+export function endorsersOf(transaction: peer.Transaction): string[] {
+  return endorsedActions(transaction)
+    .flatMap((endorsed) => endorsed.getEndorsementsList())
+    .map((e) => msp.SerializedIdentity.deserializeBinary(e.getEndorser_asU8()).getMspid())
+    .sort();
+}
+
+/** Keys a transaction wrote in chaincode namespaces (Fabric's own `_lifecycle`-style namespaces left out). */
+export function writesOf(transaction: peer.Transaction): string[] {
   const writes: string[] = [];
-  for (const action of transaction.getActionsList()) {
-    const endorsed = peer.ChaincodeActionPayload.deserializeBinary(action.getPayload_asU8()).getAction();
-    if (!endorsed) continue;
+  for (const endorsed of endorsedActions(transaction)) {
     const response = peer.ProposalResponsePayload.deserializeBinary(
       endorsed.getProposalResponsePayload_asU8(),
     );
