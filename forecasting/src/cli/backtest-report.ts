@@ -23,8 +23,10 @@ export function seriesReport(result: SeriesBacktest, step: Step, horizon: number
     const score = result.scores[method];
     lines.push(`| ${method} | ${fixed(score?.mase)} | ${fixed(score?.smape, 2)} |`);
   }
+  const { inside, total, level } = result.coverage;
   lines.push(
     '',
+    `${Math.round(100 * level)} % interval: ${inside} of ${total} test values inside (${fixed((100 * inside) / total, 1)} %)`,
     `chosen per origin: ${result.chosen.join(', ')}; fallbacks ${result.fallbacks}; ` +
       `CPU ${fixed(result.cpuSecondsPerForecast, 2)} s per forecast`,
     '',
@@ -53,8 +55,11 @@ export function panelReport(summary: PanelSummary): string[] {
     '',
     `- Provena / seasonal naive (mean MASE): ${fixed(ratio('seasonal-naive'))}`,
     `- Provena / Theta (mean MASE): ${fixed(ratio('theta'))}`,
+    `- Provena / Comb (mean MASE): ${fixed(ratio('comb'))}`,
+    `- ${Math.round(100 * summary.coverage.nominal)} % interval coverage: ${fixed(100 * summary.coverage.measured, 1)} %`,
+    `- published values non-finite or outside the plausible range: ${summary.implausible}`,
     `- worst series: ${worst.seriesId ? `${worst.seriesId} at ${fixed(worst.ratio)} × seasonal naive` : 'n/a'}`,
-    `- max CPU: ${fixed(summary.maxCpuSecondsPerForecast, 2)} s per forecast`,
+    `- CPU per forecast: mean ${fixed(summary.meanCpuSecondsPerForecast, 2)} s, max ${fixed(summary.maxCpuSecondsPerForecast, 2)} s`,
     `- fallbacks: ${summary.fallbacks}`,
     `- chosen per origin: ${Object.entries(summary.chosen)
       .sort(([a, x], [b, y]) => y - x || a.localeCompare(b))

@@ -103,23 +103,28 @@ describe('runBacktestCli', () => {
     const text = out.join('\n');
     expect(text).toContain('### store-1/orders\n\ndaily, 56 values, horizon 14, 2 test origins');
     expect(text).toContain('### region-north\n\nmonthly, 48 values, horizon 12, 1 test origins');
-    for (const method of ['seasonal-naive', 'holt-winters', 'theta', 'provena']) {
+    for (const method of ['seasonal-naive', 'naive2', 'theta', 'ets', 'comb', 'provena']) {
       expect(text).toMatch(new RegExp(`^\\| ${method} \\| \\d+\\.\\d{3} \\| \\d+\\.\\d{2} \\|$`, 'm'));
     }
     expect(text).toContain(`## Panel summary: ${path}`);
     expect(text).toMatch(/Provena \/ seasonal naive \(mean MASE\): \d+\.\d{3}/);
     expect(text).toMatch(/Provena \/ Theta \(mean MASE\): \d+\.\d{3}/);
     expect(text).toMatch(/worst series: (store-1\/orders|region-north) at \d+\.\d{3} × seasonal naive/);
-    expect(text).toMatch(/max CPU: \d+\.\d{2} s per forecast/);
+    expect(text).toMatch(/Provena \/ Comb \(mean MASE\): \d+\.\d{3}/);
+    expect(text).toMatch(/80 % interval coverage: \d+\.\d %/);
+    expect(text).toMatch(/80 % interval: \d+ of 28 test values inside/);
+    expect(text).toContain('published values non-finite or outside the plausible range: 0');
+    expect(text).toMatch(/CPU per forecast: mean \d+\.\d{2} s, max \d+\.\d{2} s/);
+    expect(text).toContain("Provena's network left out");
     expect(text).not.toContain('neural-lag');
   });
 
-  it('offers the neural network among the candidates unless --no-neural is given', () => {
+  it('makes the neural network a member unless --no-neural is given', () => {
     const values = syntheticSeries({ length: 42, level: 40, additive: WEEKLY_OFFSETS, noise: 2, seed: 3 });
     const path = file('neural.csv', rows('s', '2024-01-01', 'day', values));
     const { status, out } = run('demand', path, '--origins', '1');
     expect(status).toBe(0);
-    expect(out.join('\n')).toMatch(/candidates: .*neural-lag/);
+    expect(out.join('\n')).toContain("Provena's network included");
   });
 
   it('skips a series too short to backtest, and refuses a file with nothing to backtest', () => {

@@ -1,11 +1,12 @@
 import type { Forecaster } from '../models/forecaster';
+import { ets } from '../models/ets';
 import { holtWinters } from '../models/holt-winters';
+import { comb, naive2 } from '../models/m4-benchmarks';
 import { seasonalNaive } from '../models/seasonal-naive';
 import { theta } from '../models/theta';
 import type { TimeSeries } from '../series/time-series';
 import { WEEKLY_OFFSETS, syntheticSeries } from '../testing/synthetic-series';
 import { backtestSeries, PROVENA, summarisePanel, type SeriesBacktest } from './backtest';
-import { BASELINES, single } from './model-selection';
 
 const daily = (id: string, values: number[]): TimeSeries => ({
   id,
@@ -17,7 +18,7 @@ const daily = (id: string, values: number[]): TimeSeries => ({
 describe('backtestSeries', () => {
   afterEach(() => jest.restoreAllMocks());
 
-  it('scores seasonal naive, Holt-Winters, Theta and Provena at every test origin', () => {
+  it('scores seasonal naive, Naive 2, Theta, ETS, Comb and Provena at every test origin, with coverage', () => {
     const values = syntheticSeries({
       length: 84,
       level: 50,
@@ -26,9 +27,23 @@ describe('backtestSeries', () => {
       noise: 2,
       seed: 5,
     });
-    const result = backtestSeries(daily('orders', values), { horizon: 7, testOrigins: 2, originSpacing: 7 });
-    expect(result).toMatchObject({ seriesId: 'orders', length: 84, origins: 2 });
-    expect(Object.keys(result.scores).sort()).toEqual(['holt-winters', PROVENA, 'seasonal-naive', 'theta']);
+    const result = backtestSeries(daily('orders', values), {
+      horizon: 7,
+      testOrigins: 2,
+      originSpacing: 7,
+      selection: { neural: false },
+    });
+    expect(result).toMatchObject({ seriesId: 'orders', length: 84, origins: 2, implausible: 0 });
+    expect(Object.keys(result.scores).sort()).toEqual([
+      'comb',
+      'ets',
+      'naive2',
+      PROVENA,
+      'seasonal-naive',
+      'theta',
+    ]);
+    expect(result.coverage).toMatchObject({ total: 14, level: 0.8 });
+    expect(result.coverage.inside).toBeGreaterThan(0);
     for (const score of Object.values(result.scores)) {
       expect(Number.isFinite(score.mase)).toBe(true);
       expect(score.smape).toBeGreaterThan(0);
@@ -50,12 +65,12 @@ describe('backtestSeries', () => {
         return original(history, horizon, period);
       });
     };
-    [seasonalNaive, holtWinters, theta].forEach(spy);
+    [seasonalNaive, naive2, theta, ets, comb, holtWinters].forEach(spy);
     const result = backtestSeries(daily('wild', values), {
       horizon: 7,
       testOrigins: 1,
       originSpacing: 7,
-      candidates: BASELINES.map(single),
+      selection: { neural: false },
     });
     expect(result.origins).toBe(1);
     expect(lengths.length).toBeGreaterThan(3);
@@ -73,7 +88,7 @@ describe('backtestSeries', () => {
       horizon: 7,
       testOrigins: 4,
       originSpacing: 7,
-      candidates: BASELINES.map(single),
+      selection: { neural: false },
     });
     expect(result.origins).toBe(2);
     expect(result.chosen).toHaveLength(2);
@@ -83,9 +98,10 @@ describe('backtestSeries', () => {
 describe('summarisePanel', () => {
   const result = (
     seriesId: string,
-    mase: [number, number, number, number],
+    mase: [number, number, number],
     cpuSeconds: number,
     chosen: string[],
+    coverage: [number, number],
     fallbacks = 0,
   ): SeriesBacktest => ({
     seriesId,
@@ -93,38 +109,45 @@ describe('summarisePanel', () => {
     origins: chosen.length,
     scores: {
       'seasonal-naive': { mase: mase[0], smape: 10 },
-      'holt-winters': { mase: mase[1], smape: 20 },
-      theta: { mase: mase[2], smape: 30 },
-      [PROVENA]: { mase: mase[3], smape: 40 },
+      theta: { mase: mase[1], smape: 30 },
+      [PROVENA]: { mase: mase[2], smape: 40 },
     },
+    coverage: { inside: coverage[0], total: coverage[1], level: 0.8 },
+    implausible: 0,
     chosen,
     fallbacks,
     cpuSecondsPerForecast: cpuSeconds,
   });
 
-  it('averages each method, finds the worst series against seasonal naive, the CPU peak and the choices', () => {
+  it('averages each method, pools coverage, finds the worst series against seasonal naive, CPU and choices', () => {
     const summary = summarisePanel('panel', [
-      result('a', [1, 0.8, 0.9, 0.7], 0.2, ['theta', 'holt-winters']),
-      result('b', [2, 1.2, 1.0, 3], 0.5, ['theta'], 1),
-      result('c', [0.5, 0.6, 0.7, 0.6], 0.1, ['seasonal-naive']),
+      result('a', [1, 0.9, 0.7], 0.2, ['comb(theta+ets+damped)', 'median(theta+ets)'], [10, 14]),
+      result('b', [2, 1.0, 3], 0.5, ['comb(theta+ets+damped)'], [5, 7], 1),
+      result('c', [0.5, 0.7, 0.6], 0.1, ['seasonal-naive'], [6, 7]),
     ]);
     expect(summary.panel).toBe('panel');
     expect(summary.series).toBe(3);
     expect(summary.mase['seasonal-naive']).toBeCloseTo(3.5 / 3, 12);
     expect(summary.mase[PROVENA]).toBeCloseTo(4.3 / 3, 12);
     expect(summary.smape.theta).toBeCloseTo(30, 12);
+    expect(summary.coverage).toEqual({ measured: 21 / 28, nominal: 0.8 });
     // Ratios Provena / seasonal naive: 0.7, 1.5, 1.2.
     expect(summary.worstRatioToSeasonalNaive.seriesId).toBe('b');
     expect(summary.worstRatioToSeasonalNaive.ratio).toBeCloseTo(1.5, 12);
     expect(summary.maxCpuSecondsPerForecast).toBe(0.5);
-    expect(summary.chosen).toEqual({ theta: 2, 'holt-winters': 1, 'seasonal-naive': 1 });
+    expect(summary.meanCpuSecondsPerForecast).toBeCloseTo(0.8 / 3, 12);
+    expect(summary.chosen).toEqual({
+      'comb(theta+ets+damped)': 2,
+      'median(theta+ets)': 1,
+      'seasonal-naive': 1,
+    });
     expect(summary.fallbacks).toBe(1);
   });
 
   it('leaves a series without a finite MASE out of that method’s mean', () => {
     const summary = summarisePanel('panel', [
-      result('a', [1, 1, 1, 1], 0.1, ['theta']),
-      result('b', [Number.NaN, 3, 3, 3], 0.1, ['theta']),
+      result('a', [1, 1, 1], 0.1, ['theta'], [1, 1]),
+      result('b', [Number.NaN, 3, 3], 0.1, ['theta'], [1, 1]),
     ]);
     expect(summary.mase['seasonal-naive']).toBe(1);
     expect(summary.mase.theta).toBe(2);

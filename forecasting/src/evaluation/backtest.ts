@@ -1,21 +1,33 @@
-import { holtWinters } from '../models/holt-winters';
+import { ets } from '../models/ets';
+import type { Forecaster } from '../models/forecaster';
+import { comb, naive2 } from '../models/m4-benchmarks';
 import { seasonalNaive } from '../models/seasonal-naive';
 import { theta } from '../models/theta';
 import { seasonPeriod, type TimeSeries } from '../series/time-series';
 import { mase, mean, smape } from './metrics';
 import {
-  defaultCandidates,
+  classicalMembers,
   defaultSelectionOptions,
+  implausible,
+  PROVENA,
   selectAndForecast,
-  type Candidate,
+  type SelectionOptions,
 } from './model-selection';
+
+export { PROVENA } from './model-selection';
+
+/** The published baselines every backtest scores beside Provena. */
+export const BASELINE_METHODS: readonly Forecaster[] = [seasonalNaive, naive2, theta, ets, comb];
 
 export interface BacktestOptions {
   readonly horizon: number;
   /** Test origins: the last `horizon` steps before the end, then every `originSpacing` steps earlier. */
   readonly testOrigins: number;
   readonly originSpacing: number;
-  readonly candidates?: readonly Candidate[];
+  /** Season length of the methods and of MASE's scale; default from the series' step (7 daily, 12 monthly). */
+  readonly period?: number;
+  /** Provena's options beyond horizon and period. */
+  readonly selection?: Partial<Omit<SelectionOptions, 'horizon' | 'period'>>;
 }
 
 /** What one method scored on one series, averaged over the test origins. */
@@ -29,25 +41,27 @@ export interface SeriesBacktest {
   readonly length: number;
   readonly origins: number;
   readonly scores: Record<string, MethodScore>;
-  /** Provena's choice at each test origin, and whether it fell back. */
+  /** Provena's interval: test values inside it, of all test values. */
+  readonly coverage: { readonly inside: number; readonly total: number; readonly level: number };
+  /** Provena's published values that were not finite or left the history's plausible range (must be 0). */
+  readonly implausible: number;
+  /** Provena's combination at each test origin, and whether it fell back. */
   readonly chosen: string[];
   readonly fallbacks: number;
-  /** Process CPU seconds per test origin: one forecast of the series, model selection included. */
+  /** Process CPU seconds per test origin of Provena's forecast, validation included. */
   readonly cpuSecondsPerForecast: number;
 }
 
-export const PROVENA = 'provena';
-export const BASELINE_METHODS = [seasonalNaive, holtWinters, theta] as const;
-
 /**
  * Rolling-origin evaluation of one series: at each test origin every method sees only the values before it, so
- * Provena's model selection runs on the training part alone, as it would in production.
+ * Provena validates and combines on the training part alone, as it does in production.
  */
-export function backtestSeries(series: TimeSeries, options: BacktestOptions): SeriesBacktest {
-  const started = process.cpuUsage();
-  const period = seasonPeriod(series.step);
-  const y = series.values;
-  const h = options.horizon;
+export function backtestValues(
+  id: string,
+  values: readonly number[],
+  options: BacktestOptions & { readonly period: number },
+): SeriesBacktest {
+  const { period, horizon: h } = options;
   const collected: Record<string, { mase: number[]; smape: number[] }> = {};
   const record = (method: string, actual: number[], point: number[], train: readonly number[]): void => {
     const entry = (collected[method] ??= { mase: [], smape: [] });
@@ -57,46 +71,70 @@ export function backtestSeries(series: TimeSeries, options: BacktestOptions): Se
   const chosen: string[] = [];
   let fallbacks = 0;
   let origins = 0;
+  let inside = 0;
+  let total = 0;
+  let outside = 0;
+  let cpu = 0;
+  const selection = { ...defaultSelectionOptions(h, period), ...options.selection };
+  const members = classicalMembers(period, selection.extraPeriods);
   for (let k = options.testOrigins - 1; k >= 0; k--) {
-    const origin = y.length - h - k * options.originSpacing;
+    const origin = values.length - h - k * options.originSpacing;
     if (origin < 2 * period + h) continue;
     origins++;
-    const train = y.slice(0, origin);
-    const actual = y.slice(origin, origin + h);
+    const train = values.slice(0, origin);
+    const actual = values.slice(origin, origin + h);
     for (const method of BASELINE_METHODS)
       record(method.kind, actual, method.fit(train, h, period).point, train);
-    const selected = selectAndForecast(
-      train,
-      defaultSelectionOptions(h, period),
-      options.candidates ?? defaultCandidates(),
-    );
+    const started = process.cpuUsage();
+    const selected = selectAndForecast(train, selection, members);
+    const used = process.cpuUsage(started);
+    cpu += (used.user + used.system) / 1e6;
     record(PROVENA, actual, selected.point, train);
+    if (implausible(selected.point, train)) outside++;
+    actual.forEach((a, i) => {
+      if (a >= selected.lower[i]! && a <= selected.upper[i]!) inside++;
+    });
+    total += h;
     chosen.push(selected.kind);
     if (selected.fallback) fallbacks++;
   }
-  const cpu = process.cpuUsage(started);
   return {
-    seriesId: series.id,
-    length: y.length,
+    seriesId: id,
+    length: values.length,
     origins,
     scores: Object.fromEntries(
       Object.entries(collected).map(([m, s]) => [m, { mase: mean(s.mase), smape: mean(s.smape) }]),
     ),
+    coverage: { inside, total, level: selection.level },
+    implausible: outside,
     chosen,
     fallbacks,
-    cpuSecondsPerForecast: (cpu.user + cpu.system) / 1e6 / Math.max(1, origins),
+    cpuSecondsPerForecast: cpu / Math.max(1, origins),
   };
 }
 
-/** A panel's summary: mean MASE and sMAPE per method, the worst series against seasonal naive, CPU. */
+/** {@link backtestValues} for a series with a calendar step (season 7 for days, 12 for months unless given). */
+export function backtestSeries(series: TimeSeries, options: BacktestOptions): SeriesBacktest {
+  return backtestValues(series.id, series.values, {
+    ...options,
+    period: options.period ?? seasonPeriod(series.step),
+  });
+}
+
+/** A panel's summary: mean MASE and sMAPE per method, interval coverage, the worst series, CPU. */
 export interface PanelSummary {
   readonly panel: string;
   readonly series: number;
   readonly mase: Record<string, number>;
   readonly smape: Record<string, number>;
+  /** Share of test values inside Provena's intervals, and their nominal level. */
+  readonly coverage: { readonly measured: number; readonly nominal: number };
+  /** Provena's published values that were not finite or outside the plausible range. */
+  readonly implausible: number;
   /** Provena's worst per-series MASE ratio to seasonal naive. */
   readonly worstRatioToSeasonalNaive: { seriesId: string; ratio: number };
-  /** The most CPU one series' forecast took (selection and fit), in seconds. */
+  /** CPU of one Provena forecast (validation and fit), mean and most, in seconds. */
+  readonly meanCpuSecondsPerForecast: number;
   readonly maxCpuSecondsPerForecast: number;
   readonly chosen: Record<string, number>;
   readonly fallbacks: number;
@@ -113,12 +151,17 @@ export function summarisePanel(panel: string, results: readonly SeriesBacktest[]
     if (ratio > worst.ratio) worst = { seriesId: r.seriesId, ratio };
     for (const c of r.chosen) chosen[c] = (chosen[c] ?? 0) + 1;
   }
+  const inside = results.reduce((a, r) => a + r.coverage.inside, 0);
+  const total = results.reduce((a, r) => a + r.coverage.total, 0);
   return {
     panel,
     series: results.length,
     mase: Object.fromEntries(methods.map((m) => [m, mean(valid((r) => r.scores[m]!.mase))])),
     smape: Object.fromEntries(methods.map((m) => [m, mean(valid((r) => r.scores[m]!.smape))])),
+    coverage: { measured: total > 0 ? inside / total : NaN, nominal: results[0]?.coverage.level ?? NaN },
+    implausible: results.reduce((a, r) => a + r.implausible, 0),
     worstRatioToSeasonalNaive: worst,
+    meanCpuSecondsPerForecast: mean(results.map((r) => r.cpuSecondsPerForecast)),
     maxCpuSecondsPerForecast: Math.max(...results.map((r) => r.cpuSecondsPerForecast)),
     chosen,
     fallbacks: results.reduce((a, r) => a + r.fallbacks, 0),

@@ -29,6 +29,23 @@ describe('trainRulModel on synthetic degradation', () => {
     expect(modelScore.rmse).toBeLessThan(0.5 * constantScore.rmse);
   });
 
+  it('sets intervals by the cycles actually left: they hold most held-out units, those beyond the cap too', () => {
+    // Targets are capped, but the interval is about the unit: a healthy unit predicted at the cap may have far more.
+    const actual = heldOut.flatMap((unit) =>
+      [0.1, 0.3, 0.5, 0.7, 0.9].map((at) => {
+        const length = Math.max(1, Math.floor(at * unit.rows.length));
+        return { rows: unit.rows.slice(0, length), left: unit.rows.length - length };
+      }),
+    );
+    const inside = actual.filter((c) => {
+      const { low, high } = model.predict(c.rows);
+      return low <= c.left && c.left <= high;
+    }).length;
+    expect(inside / actual.length).toBeGreaterThan(0.6);
+    const early = model.predict(heldOut[0]!.rows.slice(0, 5));
+    expect(early.high).toBeGreaterThan(early.rulCycles);
+  });
+
   it('reports cross-validation metrics for every candidate and chooses the lowest RMSE', () => {
     const { candidates, chosen } = model.cvMetrics;
     expect(candidates.map((c) => c.name)).toEqual(['ridge', 'neural-network']);

@@ -1,6 +1,6 @@
 import { mae } from '../evaluation/metrics';
 import { WEEKLY_OFFSETS, syntheticSeries } from '../testing/synthetic-series';
-import { DEFAULT_NEURAL_LAG, neuralLag } from './neural-lag';
+import { DEFAULT_NEURAL_LAG, neuralLag, trainNeuralLag } from './neural-lag';
 
 // A weekly season under a little noise: enough windows to train on, something to learn.
 const series = syntheticSeries({ length: 200, level: 60, additive: WEEKLY_OFFSETS, noise: 1, seed: 3 });
@@ -44,5 +44,19 @@ describe('neuralLag', () => {
   it('keeps parameters JSON-clean (finite numbers only) for the model hash', () => {
     const json = JSON.stringify(first.parameters);
     expect(json).not.toMatch(/null|NaN|Infinity/);
+  });
+});
+
+describe('trainNeuralLag', () => {
+  it('forecasts from a later origin with the network trained at an earlier one, and from its own as neuralLag', () => {
+    const model = trainNeuralLag(history.slice(0, 170), 14, 7);
+    expect(model.forecast(history.slice(0, 170))).toEqual(
+      neuralLag().fit(history.slice(0, 170), 14, 7).point,
+    );
+    const later = model.forecast(history);
+    expect(later).toHaveLength(14);
+    expect(mae(future, later)).toBeLessThan(
+      mae(future, Array<number>(14).fill(history[history.length - 1]!)),
+    );
   });
 });

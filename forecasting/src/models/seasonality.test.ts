@@ -1,5 +1,6 @@
 import { MONTHLY_FACTORS, syntheticSeries } from '../testing/synthetic-series';
-import { applySeason, autocorrelation, isSeasonal, seasonalIndices } from './seasonality';
+import { AIR_PASSENGERS_1949_1954 as AIR } from '../testing/air-passengers';
+import { applySeason, autocorrelation, classicalSeasonal, isSeasonal, seasonalIndices } from './seasonality';
 
 describe('isSeasonal', () => {
   it('is false on white noise (fixed seed)', () => {
@@ -11,6 +12,14 @@ describe('isSeasonal', () => {
   it('is true on a strong season under noise', () => {
     const series = syntheticSeries({ length: 60, multiplicative: MONTHLY_FACTORS, noise: 2, seed: 3 });
     expect(isSeasonal(series, 12)).toBe(true);
+  });
+
+  it("is false for a season longer than R's acf computes (10 log10 n lags), as in M4's code", () => {
+    const yearly = syntheticSeries({
+      length: 200,
+      additive: Array.from({ length: 52 }, (_, i) => 10 * Math.sin(i)),
+    });
+    expect(isSeasonal(yearly, 52)).toBe(false);
   });
 
   it('is false with less than three seasons of data, or without a season to test', () => {
@@ -40,6 +49,16 @@ describe('seasonalIndices and applySeason', () => {
     );
     expect(indices.reduce((a, b) => a + b, 0)).toBeCloseTo(0, 10);
     expect(applySeason([0, 0], indices, 'additive', 2, 1)).toEqual([indices[2], indices[3]]);
+  });
+});
+
+describe('classicalSeasonal', () => {
+  it("is R's decompose(type = 'multiplicative')$seasonal: the indices repeated (R 4.2 on airline passengers)", () => {
+    const seasonal = classicalSeasonal(AIR, 12, 'multiplicative');
+    expect(seasonal).toHaveLength(72);
+    expect(seasonal[0]).toBeCloseTo(0.909559450641325, 13);
+    expect(seasonal[18]).toBeCloseTo(1.176875732533283, 13);
+    expect(seasonal[71]).toBeCloseTo(0.909653362567874, 13);
   });
 });
 

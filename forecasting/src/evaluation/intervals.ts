@@ -1,0 +1,45 @@
+/** Linear-interpolation quantile (R's type 7) of `values` at probability `q`. */
+export function quantile(values: readonly number[], q: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  if (sorted.length === 0) return NaN;
+  const position = Math.min(1, Math.max(0, q)) * (sorted.length - 1);
+  const low = Math.floor(position);
+  const high = Math.min(sorted.length - 1, low + 1);
+  return sorted[low]! + (position - low) * (sorted[high]! - sorted[low]!);
+}
+
+/**
+ * Half-widths of central prediction intervals at `level`, one per step, from out-of-sample errors
+ * (`residuals[k][h]`: the error at step h from validation origin k, made by a forecast that did not see origin k's
+ * future). A few origins cannot give each step its own quantile, so each step pools its neighbours, from half to
+ * twice its distance (steps ⌊h/2⌋ .. 2h+1, counting from 0), and takes the `level` quantile of their absolute
+ * errors; the widths are then made non-decreasing, as uncertainty does not shrink further out. With fewer than two
+ * origins, the spread of the history's own changes over each step stands in: the `level` quantile of
+ * |y(t + lag) − y(t)|, the lag the step rounded up to whole seasons.
+ */
+export function intervalWidths(
+  residuals: readonly (readonly number[])[],
+  level: number,
+  horizon: number,
+  history: readonly number[],
+  period: number,
+): number[] {
+  const widths: number[] = [];
+  if (residuals.length >= 2) {
+    for (let h = 0; h < horizon; h++) {
+      const pooled = residuals.flatMap((e) =>
+        e.slice(Math.floor(h / 2), Math.min(horizon, 2 * h + 2)).map(Math.abs),
+      );
+      widths.push(Math.max(quantile(pooled, level), widths[h - 1] ?? 0));
+    }
+    return widths;
+  }
+  for (let h = 1; h <= horizon; h++) {
+    const lag = history.length > h + period && period > 1 ? h + ((period - (h % period)) % period) : h;
+    const changes: number[] = [];
+    for (let t = lag; t < history.length; t++) changes.push(Math.abs(history[t]! - history[t - lag]!));
+    const w = changes.length > 0 ? quantile(changes, level) : 0;
+    widths.push(Math.max(w, widths[h - 2] ?? 0));
+  }
+  return widths;
+}
