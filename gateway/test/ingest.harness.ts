@@ -99,14 +99,28 @@ export async function publishAll(url: string, payloads: { topic: string; payload
   await client.endAsync();
 }
 
-/** Polls `condition` until it holds; throws after `timeoutMs` (by default, as long as the ledger may need). */
+/**
+ * Polls `condition` until it holds; throws after `timeoutMs` (by default, as long as the ledger may need). A
+ * condition that throws counts as not met yet: a check that reads the ledger while a peer restarts fails with
+ * UNAVAILABLE for a moment (seen on the native network); the last such error is reported at the timeout.
+ */
 export async function until(
   condition: () => boolean | Promise<boolean>,
   timeoutMs = LEDGER_PATIENCE_MS,
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
+  let lastError: unknown;
+  for (;;) {
+    try {
+      if (await condition()) return;
+    } catch (err) {
+      lastError = err;
+    }
+    if (Date.now() > deadline) {
+      throw new Error(
+        `condition not met in time${lastError === undefined ? '' : `; last error: ${String(lastError)}`}`,
+      );
+    }
     await new Promise((r) => setTimeout(r, 20));
   }
 }
