@@ -7,38 +7,17 @@ import { openFileKeyStore, type DeviceKeyStore } from '../devices/key-store';
 import { newMemoryReadingPublisher, type MemoryReadingPublisher } from '../devices/memory-publisher.adapter';
 import { newMemoryRejectionFeed, type MemoryRejectionFeed } from '../devices/memory-rejection-feed.adapter';
 import { newMemorySequenceStore } from '../devices/sequence-store';
-import type { Clock } from '../load/clock.port';
 import type { Sample } from '../models/sample';
 import type { CommitProgress } from './commit-tracker';
 import type { LedgerReader, RecordedReading, RegisteredDeviceKey } from './ledger-reader.port';
 import { newMemoryCommitFeed, type MemoryCommitFeed } from './memory-commit-feed.adapter';
+import { newSteppingClock, type SteppingClock } from '../testing/stepping-clock';
 import {
   checkDeviceKeys,
   findScenarioOnLedger,
   publishUntilCommitted,
   type PublishUntilCommittedOptions,
 } from './publish-until-committed';
-
-/** Virtual time that moves only when the code under test sleeps, by the time asked for; hooks act "at" a moment. */
-interface SteppingClock extends Clock {
-  onSleep(hook: (now: number) => void): void;
-}
-
-function newSteppingClock(): SteppingClock {
-  let now = 0;
-  const hooks: ((now: number) => void)[] = [];
-  return {
-    now: () => now,
-    async sleep(ms) {
-      now += Math.max(0, ms);
-      for (const hook of hooks) hook(now);
-      await new Promise(setImmediate);
-    },
-    onSleep(hook) {
-      hooks.push(hook);
-    },
-  };
-}
 
 /** The ledger as the gateway would show it: readings recorded, keys registered. */
 interface MemoryLedger extends LedgerReader {

@@ -11,35 +11,7 @@ import { newMemorySequenceStore, type SequenceStore } from '../devices/sequence-
 import type { Clock } from './clock.port';
 import { loadDeviceIds } from './load-readings';
 import { LOAD_ACKNOWLEDGEMENT, runLoad, type LoadProgress, type LoadRunOptions } from './load-run';
-
-/**
- * Virtual time that moves only when the code under test sleeps (or a test says so), by exactly the time asked
- * for. Each sleep still gives the event loop a turn, so the memory publisher's acknowledgements run.
- */
-interface SteppingClock extends Clock {
-  advance(ms: number): void;
-  /** Runs `hook` after every sleep, with the new time: a test's way of acting "at" a moment. */
-  onSleep(hook: (now: number) => void): void;
-}
-
-function newSteppingClock(): SteppingClock {
-  let now = 0;
-  const hooks: ((now: number) => void)[] = [];
-  return {
-    now: () => now,
-    async sleep(ms) {
-      now += Math.max(0, ms);
-      for (const hook of hooks) hook(now);
-      await new Promise(setImmediate);
-    },
-    advance(ms) {
-      now += ms;
-    },
-    onSleep(hook) {
-      hooks.push(hook);
-    },
-  };
-}
+import { newSteppingClock } from '../testing/stepping-clock';
 
 const EPOCH = Date.UTC(2026, 2, 2, 8);
 const IDS = loadDeviceIds(10, 'unit-load-');
