@@ -14,6 +14,7 @@ module.exports = {
   testMatch: [
     'app',
     'fault-api-abuse',
+    'fault-broker-loss-receipts',
     'fault-fuzz',
     'fault-mosquitto-sigkill',
     'forecasts',

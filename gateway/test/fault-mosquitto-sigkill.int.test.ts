@@ -4,16 +4,14 @@ import { join } from 'node:path';
 import type { INestApplication } from '@nestjs/common';
 import {
   newMemorySequenceStore,
-  newMqttReadingPublisher,
-  newSimulatedDevice,
   openFileKeyStore,
-  waitForConnection,
   type ReadingPublisher,
   type SimulatedDevice,
 } from '@provena/iot-simulator';
 import { startTestBroker, type TestBroker } from '../../test/support/mosquitto.harness';
 import { IngestService } from '../src/ingest/ingest.service';
 import { checkLedgerAfterFault, formatFaultReportLine } from './fault-checker';
+import { startFaultFleet } from './fault-fleet';
 import { testGatewayConfig, startGatewayApp } from './ingest.harness';
 import { LEDGER_NAME, LEDGER_PATIENCE_MS, newLedgerUnderTest, runId } from './ledger-under-test';
 
@@ -80,38 +78,24 @@ describe(`fault case 4: Mosquitto SIGKILLed during ingest (real broker restarted
       const ackTimes: number[] = [];
       let killing: Promise<void> | undefined;
 
-      for (const deviceId of deviceIds) {
-        await ledger.submit({ org: OWNER, role: 'admin' }, 'device:RegisterDevice', [
-          JSON.stringify({
-            deviceId,
-            publicKeyPem: await keys.ensureKey(deviceId),
-            ownerOrg: OWNER,
-            kind: 'logger',
-          }),
-        ]);
-        // One connection per device, as loggers in the field have: each rides out the restart on its own.
-        const publisher = newMqttReadingPublisher({
-          url: broker.url,
-          clientId: `${deviceId}-pub`,
-          reconnectPeriodMs: 200,
-        });
-        publishers.push(publisher);
-        expect(await waitForConnection(publisher, 5000)).toBe(true);
-        devices.push(
-          newSimulatedDevice({
-            deviceId,
-            sealer: keys,
-            sequences,
-            publisher,
-            bufferCapacity: 10_000,
-            onAcknowledged: ({ reading }) => {
-              acknowledged.get(reading.deviceId)?.add(reading.seq);
-              // From the acknowledgement itself, so the kill lands with the stream at full speed.
-              if (ackTimes.push(Date.now()) === KILL_AT) killing = broker.stop('SIGKILL');
-            },
-          }),
-        );
-      }
+      const fleet = await startFaultFleet({
+        ledger,
+        brokerUrl: broker.url,
+        keys,
+        sequences,
+        deviceIds,
+        owner: OWNER,
+        device: {
+          bufferCapacity: 10_000,
+          onAcknowledged: ({ reading }) => {
+            acknowledged.get(reading.deviceId)?.add(reading.seq);
+            // From the acknowledgement itself, so the kill lands with the stream at full speed.
+            if (ackTimes.push(Date.now()) === KILL_AT) killing = broker.stop('SIGKILL');
+          },
+        },
+      });
+      publishers.push(...fleet.publishers);
+      devices.push(...fleet.devices);
       // The broker a SIGKILL hits in production has saved its store (sessions, subscriptions) at least once; a
       // broker killed before its first save forgets every session, which is a different, weaker case.
       const storeDeadline = Date.now() + STORE_WITHIN_MS;
@@ -180,6 +164,9 @@ describe(`fault case 4: Mosquitto SIGKILLed during ingest (real broker restarted
           refused: 0,
           buffered: 0,
           inFlight: 0,
+          awaitingReceipt: 0,
+          receipted: 0,
+          resent: 0,
         })),
       );
       expect(acknowledgedAtKill).toBeLessThan(TOTAL);

@@ -100,6 +100,8 @@ export {
 export { provisionScenarioDevices } from './devices/provisioning';
 export { parseRejectionNotice, UNREADABLE_NOTICE, type RejectionFeed } from './devices/rejection-feed.port';
 export { newMemoryRejectionFeed, type MemoryRejectionFeed } from './devices/memory-rejection-feed.adapter';
+export type { ReceiptFeed } from './devices/receipt-feed.port';
+export { newMemoryReceiptFeed, type MemoryReceiptFeed } from './devices/memory-receipt-feed.adapter';
 export {
   newMqttReadingPublisher,
   waitForConnection,
@@ -111,7 +113,12 @@ export {
   type MqttPublisherPool,
   type MqttPublisherPoolOptions,
 } from './mqtt/mqtt-publisher-pool';
-export { openMqttRejectionFeed, type MqttRejectionFeedOptions } from './mqtt/mqtt-rejection-feed.adapter';
+export {
+  openMqttReceiptFeed,
+  openMqttRejectionFeed,
+  type MqttReceiptFeedOptions,
+  type MqttRejectionFeedOptions,
+} from './mqtt/mqtt-device-feeds.adapter';
 
 export {
   buildHostileExample,

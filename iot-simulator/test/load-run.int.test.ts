@@ -9,7 +9,7 @@ import { newFileSequenceStore } from '../src/devices/sequence-store';
 import { loadDeviceIds } from '../src/load/load-readings';
 import { runLoad, type LoadProgress } from '../src/load/load-run';
 import { openMqttPublisherPool, type MqttPublisherPool } from '../src/mqtt/mqtt-publisher-pool';
-import { openMqttRejectionFeed } from '../src/mqtt/mqtt-rejection-feed.adapter';
+import { openMqttRejectionFeed } from '../src/mqtt/mqtt-device-feeds.adapter';
 import { startTestBroker, type TestBroker } from '../../test/support/mosquitto.harness';
 import { subscribeFleetReadings, type FleetSubscriber } from './reading-subscriber.helper';
 

@@ -39,7 +39,11 @@ process.once('exit', () => {
   for (const child of started) child.kill('SIGKILL');
 });
 
-export async function startTestBroker(options: { persistence: boolean }): Promise<TestBroker> {
+export async function startTestBroker(options: {
+  persistence: boolean;
+  /** Lines after the shared settings, overriding them (a test's own autosave interval, say). */
+  settings?: readonly string[];
+}): Promise<TestBroker> {
   const dir = await mkdtemp(join(tmpdir(), 'provena-mosquitto-'));
   const port = await freePort();
   const conf = join(dir, 'mosquitto.conf');
@@ -53,6 +57,7 @@ export async function startTestBroker(options: { persistence: boolean }): Promis
       `include_dir ${PROVENA_BROKER_CONF_DIR}`,
       // After the shared settings, so a test can turn persistence off to show what it protects against.
       `persistence ${options.persistence}`,
+      ...(options.settings ?? []),
       // Started as root, Mosquitto drops to the `mosquitto` user, which cannot write this folder: no
       // persistence file, so sessions and queued messages vanish on restart, the very loss a test must catch.
       `user ${userInfo().username}`,

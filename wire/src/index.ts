@@ -35,7 +35,14 @@ export {
   openSignedReading,
   sealReading,
 } from './envelope';
-export { Topics, deviceIdOfReadingTopic, type RejectionNotice } from './topics';
+export {
+  Topics,
+  deviceIdOfReadingTopic,
+  parseReadingReceipt,
+  readingReceipt,
+  type ReadingReceipt,
+  type RejectionNotice,
+} from './topics';
 export * from './events';
 export {
   FORECAST_PURPOSES,

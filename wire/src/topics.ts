@@ -1,4 +1,5 @@
-import { ID_PATTERN } from './limits';
+import { ID_PATTERN, Limits } from './limits';
+import { parseStrictJson } from './strict-json';
 
 const PREFIX = 'provena/v1/devices';
 
@@ -8,6 +9,8 @@ export const Topics = {
   readings: (deviceId: string): string => `${PREFIX}/${deviceId}/readings`,
   /** Where the gateway tells a device why a reading was refused. */
   rejections: (deviceId: string): string => `${PREFIX}/${deviceId}/rejections`,
+  /** Where the gateway tells a device which of its readings are on the ledger (see {@link ReadingReceipt}). */
+  receipts: (deviceId: string): string => `${PREFIX}/${deviceId}/receipts`,
   /** Every device's readings: the gateway's subscription when it runs alone (see `sharedReadings`). */
   allReadings: (): string => `${PREFIX}/+/readings`,
   /**
@@ -33,4 +36,57 @@ export interface RejectionNotice {
   seq?: number;
   code: string;
   reason: string;
+}
+
+/**
+ * What the gateway publishes on a device's receipts topic once a transaction holding some of its readings is
+ * committed: the sequence numbers now on the ledger, whether this transaction wrote them or found them there
+ * already (a resent reading is a `duplicate` to the chaincode, and is on the ledger all the same).
+ *
+ * Receipts are what end a device's responsibility for a reading; a broker's PUBACK only says the broker has it.
+ * They are sent at QoS 0 and may be lost: a device resends what no receipt covered after its timeout, and the
+ * resend earns a receipt of its own, so a lost receipt costs one duplicate transaction entry, never a reading.
+ */
+export interface ReadingReceipt {
+  deviceId: string;
+  /** Ascending, no repeats, at least one. */
+  seqs: number[];
+  /** The Fabric transaction that committed (or found) them. */
+  txId: string;
+}
+
+/** Sequence numbers one receipt may list: a transaction never holds more readings than this. */
+const MAX_RECEIPT_SEQS = Limits.maxReadingsPerBatch;
+const TX_ID_PATTERN = /^[0-9a-f]{64}$/;
+
+/** Builds a receipt from the sequence numbers of one device committed in one transaction (any order, repeats allowed). */
+export function readingReceipt(deviceId: string, seqs: Iterable<number>, txId: string): ReadingReceipt {
+  return { deviceId, seqs: [...new Set(seqs)].sort((a, b) => a - b), txId };
+}
+
+/**
+ * Reads a receipt from a device's receipts topic, for the device named by the topic. Returns undefined for
+ * anything that is not a well-formed receipt for that device: a device must never drop a reading on a receipt it
+ * cannot trust, so a malformed one is ignored and the reading is sent again.
+ */
+export function parseReadingReceipt(deviceId: string, payload: Uint8Array): ReadingReceipt | undefined {
+  if (payload.byteLength > Limits.maxEnvelopeBytes * 8) return undefined;
+  let value: unknown;
+  try {
+    value = parseStrictJson(Buffer.from(payload).toString('utf8'));
+  } catch {
+    return undefined;
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
+  const r = value as Record<string, unknown>;
+  if (Object.keys(r).some((k) => k !== 'deviceId' && k !== 'seqs' && k !== 'txId')) return undefined;
+  if (r.deviceId !== deviceId || typeof r.txId !== 'string' || !TX_ID_PATTERN.test(r.txId)) return undefined;
+  const seqs = r.seqs;
+  if (!Array.isArray(seqs) || seqs.length === 0 || seqs.length > MAX_RECEIPT_SEQS) return undefined;
+  for (let i = 0; i < seqs.length; i++) {
+    const seq: unknown = seqs[i];
+    if (!Number.isSafeInteger(seq) || (seq as number) < 1) return undefined;
+    if (i > 0 && (seq as number) <= (seqs[i - 1] as number)) return undefined;
+  }
+  return { deviceId, seqs: seqs as number[], txId: r.txId };
 }

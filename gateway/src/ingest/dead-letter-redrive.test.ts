@@ -1,7 +1,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { RejectionNotice } from '@provena/wire';
+import type { ReadingReceipt, RejectionNotice } from '@provena/wire';
 import { fromChaincodeMessage } from '../errors/gateway-error';
 import { InMemoryLedgerAdapter } from '../testing/in-memory-ledger.adapter';
 import { TestDevice } from '../testing/test-devices';
@@ -49,12 +49,14 @@ describe('redriveDeadLetters', () => {
       return submit<T>(actor, fn, args);
     };
     const notices: RejectionNotice[] = [];
+    const receipts: ReadingReceipt[] = [];
     const result = await redriveDeadLetters(
       {
         ledger,
         actor: operator,
         store,
         notify: (n) => notices.push(n),
+        receipt: (r) => receipts.push(r),
         now: () => Date.parse('2025-02-01T00:00:00Z'),
         batchSize: 50,
       },
@@ -69,6 +71,8 @@ describe('redriveDeadLetters', () => {
       [5, 'refused'],
     ]);
     expect(notices).toEqual([expect.objectContaining({ deviceId: 'd1', seq: 5, code: 'SHIPMENT_MISMATCH' })]);
+    // The device hears of every reading the redrive placed on the ledger, so it stops resending them.
+    expect(receipts.flatMap((r) => r.seqs).sort()).toEqual([1, 2, 3]);
     expect(result.remaining).toBe(1);
     expect((await store.list(10)).items).toEqual([
       expect.objectContaining({

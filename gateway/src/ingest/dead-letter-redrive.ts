@@ -1,7 +1,14 @@
-import { WireError, decodeSignedReading, type RejectionNotice, type SignedReading } from '@provena/wire';
+import {
+  WireError,
+  decodeSignedReading,
+  type ReadingReceipt,
+  type RejectionNotice,
+  type SignedReading,
+} from '@provena/wire';
 import type { LedgerActor, LedgerPort } from '../ledger/ledger.port';
 import type { DeadLetter, DeadLetterStore } from './dead-letter.store';
 import { classifyIngestFailure } from './ingest-failure';
+import { receiptsOf, type ReadingVerdict } from './reading-receipts';
 
 /** What became of one redriven dead letter. */
 export interface RedriveOutcome {
@@ -28,12 +35,14 @@ export interface DeadLetterRedriveOptions {
   readonly actor: LedgerActor;
   readonly store: DeadLetterStore;
   readonly notify: (notice: RejectionNotice) => void;
+  /** Tells a device which of its readings are on the ledger now (its receipts topic). */
+  readonly receipt?: (receipt: ReadingReceipt) => void;
   readonly now: () => number;
   /** Readings per RecordReadings transaction, as ingest uses. */
   readonly batchSize: number;
 }
 
-type Verdict = { status: 'accepted' | 'duplicate' | 'refused'; code?: string; reason?: string };
+type Verdict = ReadingVerdict;
 
 /**
  * Submits dead letters again through RecordReadings, the path ingest uses, once each: no retry loop (the admin
@@ -111,6 +120,12 @@ async function submit(
     const verdicts = committed.result.verdicts;
     if (verdicts.length !== batch.length)
       throw new Error('RecordReadings returned the wrong number of verdicts');
+    for (const receipt of receiptsOf(
+      batch.map((b) => b.signed),
+      verdicts,
+      committed.txId,
+    ))
+      options.receipt?.(receipt);
     return batch.map(({ entry }, i) => {
       const verdict = verdicts[i] as Verdict;
       return verdict.status === 'refused'

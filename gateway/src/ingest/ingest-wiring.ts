@@ -1,4 +1,4 @@
-import { Topics, type RejectionNotice } from '@provena/wire';
+import { Topics, type ReadingReceipt, type RejectionNotice } from '@provena/wire';
 import { MqttSession } from '../broker/mqtt-session';
 import type { GatewayConfig } from '../config/gateway-config';
 import type { LedgerPort } from '../ledger/ledger.port';
@@ -15,6 +15,8 @@ export interface IngestWiringOptions {
   readonly log: IngestLog;
   /** Told of every refusal besides the device (tests collect them). */
   readonly onRejection?: (notice: RejectionNotice) => void;
+  /** Told of every receipt besides the device. */
+  readonly onReceipt?: (receipt: ReadingReceipt) => void;
   readonly onStateChange?: (connected: boolean, reason?: string) => void;
   /** Reconnect backoff; the app's default is 100 ms doubling to 10 s. */
   readonly reconnect?: { readonly minMs: number; readonly maxMs: number };
@@ -59,6 +61,12 @@ export function wireIngest(options: IngestWiringOptions): IngestWiring {
     options.onRejection?.(notice);
     session.publish(Topics.rejections(notice.deviceId), JSON.stringify(notice));
   };
+  // QoS 0 like notices: a lost receipt costs the device one resend, which the chaincode answers as a duplicate
+  // and which earns a receipt of its own.
+  const receipt = (r: ReadingReceipt): void => {
+    options.onReceipt?.(r);
+    session.publish(Topics.receipts(r.deviceId), JSON.stringify(r));
+  };
   const pipeline: ReadingIngest = new ReadingIngest({
     ledger,
     actor,
@@ -70,6 +78,7 @@ export function wireIngest(options: IngestWiringOptions): IngestWiring {
       now: Date.now,
     }),
     notify,
+    receipt,
     metrics: options.metrics,
     log: options.log,
     now: Date.now,
@@ -103,7 +112,7 @@ export function wireIngest(options: IngestWiringOptions): IngestWiring {
   });
   const redrive = (entries: readonly DeadLetter[]): Promise<RedriveResult> =>
     redriveDeadLetters(
-      { ledger, actor, store: deadLetters, notify, now: Date.now, batchSize: ingest.batchSize },
+      { ledger, actor, store: deadLetters, notify, receipt, now: Date.now, batchSize: ingest.batchSize },
       entries,
     );
   return { session, pipeline, deadLetters, redrive };

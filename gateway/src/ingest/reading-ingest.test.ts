@@ -2,7 +2,13 @@ import { generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { encodeSignedReading, publicKeyPem, sealReading, type RejectionNotice } from '@provena/wire';
+import {
+  encodeSignedReading,
+  publicKeyPem,
+  sealReading,
+  type ReadingReceipt,
+  type RejectionNotice,
+} from '@provena/wire';
 import { GatewayError, GatewayErrorCode, fromChaincodeMessage } from '../errors/gateway-error';
 import { InMemoryLedgerAdapter } from '../testing/in-memory-ledger.adapter';
 import { TestDevice, delivery } from '../testing/test-devices';
@@ -43,6 +49,7 @@ function setUp(
   const deadLetters = newFileDeadLetterStore({ directory: deadLetterDir, maxEntries: 100 });
   const deadLettered: string[] = [];
   const notices: RejectionNotice[] = [];
+  const receipts: ReadingReceipt[] = [];
   const refusals: string[] = [];
   const committed: number[] = [];
   const metrics: IngestMetrics = {
@@ -65,6 +72,7 @@ function setUp(
     actor: operator,
     devices,
     notify: (n) => notices.push(n),
+    receipt: (r) => receipts.push(r),
     metrics,
     log: { warn: () => undefined, error: () => undefined },
     now: Date.now,
@@ -73,7 +81,17 @@ function setUp(
     retry: { minDelayMs: 5, maxDelayMs: 20, boundMs: options.boundMs ?? 60_000 },
     deadLetters,
   });
-  return { ledger, ingest, notices, refusals, committed, deadLetters, deadLetterDir, deadLettered };
+  return {
+    ledger,
+    ingest,
+    notices,
+    receipts,
+    refusals,
+    committed,
+    deadLetters,
+    deadLetterDir,
+    deadLettered,
+  };
 }
 
 async function until(condition: () => boolean, timeoutMs = 5000): Promise<void> {
@@ -100,6 +118,34 @@ describe('ReadingIngest', () => {
     expect(committed.reduce((a, b) => a + b, 0)).toBe(120);
     expect(committed.length).toBeLessThanOrEqual(4);
     expect(await recorded(ledger, 'd1', 120)).toMatchObject({ reading: { seq: 120 } });
+  });
+
+  it('sends each device a receipt naming its readings on the ledger, duplicates included, refusals not', async () => {
+    const { ledger, ingest, receipts, notices } = setUp({ maxSize: 50, windowMs: 20, maxConcurrent: 1 });
+    const d1 = new TestDevice('d1');
+    const d2 = new TestDevice('d2');
+    await d1.register(ledger);
+    await d2.register(ledger);
+    const first = delivery('d1', d1.reading().payload);
+    ingest.accept(first);
+    await until(first.acked);
+    expect(receipts).toEqual([{ deviceId: 'd1', seqs: [1], txId: expect.stringMatching(/^[0-9a-f]{64}$/) }]);
+    receipts.length = 0;
+
+    // One transaction: d1's resend of seq 1 (a duplicate), d1's seq 2, d2's seq 1, and a reading the chaincode
+    // refuses (d2 reusing seq 1 with other content).
+    const batch = [
+      delivery('d1', first.payload),
+      delivery('d1', d1.reading().payload),
+      delivery('d2', d2.reading().payload),
+      delivery('d2', d2.reading({ seq: 1, measurements: { temperatureC: 9 } }).payload),
+    ];
+    batch.forEach((d) => ingest.accept(d));
+    await until(() => batch.every((d) => d.acked()));
+    const byDevice = Object.fromEntries(receipts.map((r) => [r.deviceId, r.seqs]));
+    expect(byDevice).toEqual({ d1: [1, 2], d2: [1] });
+    expect(new Set(receipts.map((r) => r.txId)).size).toBe(1);
+    expect(notices).toEqual([expect.objectContaining({ deviceId: 'd2', seq: 1 })]);
   });
 
   it('acknowledges a redelivered reading as a duplicate without writing it again', async () => {

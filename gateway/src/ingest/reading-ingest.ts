@@ -5,6 +5,7 @@ import {
   decodeSignedReading,
   deviceIdOfReadingTopic,
   verifyReadingSignature,
+  type ReadingReceipt,
   type RejectionNotice,
   type SignedReading,
 } from '@provena/wire';
@@ -15,6 +16,7 @@ import { deadLetterId, type DeadLetter, type DeadLetterStore } from './dead-lett
 import type { DeviceKeyDirectory } from './device-keys';
 import { classifyIngestFailure, type IngestFailure } from './ingest-failure';
 import { MicroBatcher } from './micro-batcher';
+import { receiptsOf, type ReadingVerdict } from './reading-receipts';
 
 /** What the ingest pipeline reports; the metrics adapter turns it into Prometheus series. */
 export interface IngestMetrics {
@@ -46,6 +48,11 @@ export interface ReadingIngestOptions {
   readonly devices: DeviceKeyDirectory;
   /** Tells a device why its reading was refused (its rejection topic). */
   readonly notify: (notice: RejectionNotice) => void;
+  /**
+   * Tells a device which of its readings are on the ledger (its receipts topic), once their transaction has
+   * committed: the end-to-end acknowledgement devices keep readings for (see `ReadingReceipt`).
+   */
+  readonly receipt?: (receipt: ReadingReceipt) => void;
   readonly metrics: IngestMetrics;
   readonly log: IngestLog;
   readonly now: () => number;
@@ -85,7 +92,7 @@ interface IngestSummary {
   accepted: number;
   duplicates: number;
   refused: number;
-  verdicts: { status: 'accepted' | 'duplicate' | 'refused'; code?: string; reason?: string }[];
+  verdicts: ReadingVerdict[];
 }
 
 /**
@@ -272,6 +279,11 @@ export class ReadingIngest {
         batch.forEach((pending, i) =>
           this.#settle(pending, summary.verdicts[i] as IngestSummary['verdicts'][0]),
         );
+        if (this.#o.receipt) {
+          const signed = batch.map((p) => p.signed);
+          for (const receipt of receiptsOf(signed, summary.verdicts, committed.txId))
+            this.#o.receipt(receipt);
+        }
         return;
       } catch (err) {
         failure = classifyIngestFailure(err);

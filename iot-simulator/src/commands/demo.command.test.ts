@@ -59,11 +59,12 @@ describe('demo output', () => {
       refused: [],
       notCommitted: [],
       unattributedNotices: [],
+      resent: 3,
       elapsedMs: 2_345,
     });
     expect(lines).toEqual([
       'done: 140 of 140 readings on the ledger (100 published now in 6 transactions, blocks 7–12; 40 there before), ' +
-        '0 refused, 0 not seen committed (2.3 s)',
+        '0 refused, 0 not seen committed, 3 sent again for want of a receipt (2.3 s)',
     ]);
   });
 
@@ -91,6 +92,7 @@ describe('demo output', () => {
       ],
       notCommitted: [{ deviceId: 'tracker-demo-1', seq: 9, measuredAt: 0, acknowledged: true }],
       unattributedNotices: [{ deviceId: 'logger-demo-1', code: 'SCHEMA_VIOLATION', reason: 'bad' }],
+      resent: 0,
       lookupError: 'the gateway at http://127.0.0.1:3000 does not answer: connect ECONNREFUSED',
       elapsedMs: 120_000,
     };

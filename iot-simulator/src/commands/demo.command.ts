@@ -5,6 +5,7 @@ import type { Writable } from 'node:stream';
 import { parseArgs } from 'node:util';
 import { AUDITOR_MSP } from '@provena/wire';
 import { openFileKeyStore } from '../devices/key-store';
+import type { ReceiptFeed } from '../devices/receipt-feed.port';
 import type { RejectionFeed } from '../devices/rejection-feed.port';
 import { newFileSequenceStore } from '../devices/sequence-store';
 import { isSimulatorError, SimulatorErrorCode } from '../errors';
@@ -26,7 +27,7 @@ import {
 import type { CommitFeed } from '../load/commit-feed.port';
 import { planScenario } from '../models/scenario-plan';
 import { openMqttPublisherPool, type MqttPublisherPool } from '../mqtt/mqtt-publisher-pool';
-import { openMqttRejectionFeed } from '../mqtt/mqtt-rejection-feed.adapter';
+import { openMqttReceiptFeed, openMqttRejectionFeed } from '../mqtt/mqtt-device-feeds.adapter';
 import { loadScenario } from '../scenario/scenario.parser';
 import { formatDuration } from '../scenario/time-units';
 import {
@@ -89,8 +90,9 @@ export function formatDemoReadingsResult(result: PublishUntilCommittedResult): s
       `(${n(p.committed - p.onLedgerBefore)} published now${placed}` +
       (p.foundByLookup > 0 ? `, ${n(p.foundByLookup)} of them found by looking them up` : '') +
       (p.onLedgerBefore > 0 ? `; ${n(p.onLedgerBefore)} there before` : '') +
-      `), ${n(p.refused)} refused, ${n(result.notCommitted.length)} not seen committed ` +
-      `(${(result.elapsedMs / 1000).toFixed(1)} s)`,
+      `), ${n(p.refused)} refused, ${n(result.notCommitted.length)} not seen committed` +
+      (result.resent > 0 ? `, ${n(result.resent)} sent again for want of a receipt` : '') +
+      ` (${(result.elapsedMs / 1000).toFixed(1)} s)`,
   ];
   if (result.refused.length > 0) {
     lines.push(`refused readings:`, ...formatRefusals(result.refused).map((line) => `  ${line}`));
@@ -186,6 +188,7 @@ export async function runDemoCommand(args: string[], io: CliIo): Promise<number>
   let stepName = 'provisioning through the REST API';
   let pool: MqttPublisherPool | undefined;
   let rejections: RejectionFeed | undefined;
+  let receipts: ReceiptFeed | undefined;
   let commits: CommitFeed | undefined;
   try {
     // 1. Provisioning, as `provision` does it: what exists is left as it is.
@@ -237,6 +240,11 @@ export async function runDemoCommand(args: string[], io: CliIo): Promise<number>
         clientId: `provena-demo-rejections-${randomBytes(4).toString('hex')}`,
         connectTimeoutMs,
       });
+      receipts = await openMqttReceiptFeed({
+        url: brokerUrl,
+        clientId: `provena-demo-receipts-${randomBytes(4).toString('hex')}`,
+        connectTimeoutMs,
+      });
       commits = newGatewayCommitFeed({ baseUrl, apiKey: apiKeys[AUDITOR_MSP]!.auditor! });
       const publishers = pool.publishers;
       const progress = progressWriter(io.stdout);
@@ -250,6 +258,7 @@ export async function runDemoCommand(args: string[], io: CliIo): Promise<number>
           sequences: newFileSequenceStore({ directory: join(values.state, 'sequences') }),
           publisherFor: (_, index) => publishers[Math.floor(index / DEVICES_PER_CONNECTION)]!,
           rejections,
+          receipts,
           commits,
           ledger: client,
           commitWaitMs,
@@ -306,6 +315,7 @@ export async function runDemoCommand(args: string[], io: CliIo): Promise<number>
   } finally {
     await commits?.close();
     await rejections?.close();
+    await receipts?.close();
     await pool?.close();
   }
 }

@@ -7,7 +7,7 @@ import { loadDeviceIds } from '../load/load-readings';
 import { runLoad, type LoadProgress, type LoadResult } from '../load/load-run';
 import type { LatencySummary } from '../load/percentiles';
 import { openMqttPublisherPool } from '../mqtt/mqtt-publisher-pool';
-import { openMqttRejectionFeed } from '../mqtt/mqtt-rejection-feed.adapter';
+import { openMqttRejectionFeed } from '../mqtt/mqtt-device-feeds.adapter';
 import { formatDuration } from '../scenario/time-units';
 import {
   durationOption,

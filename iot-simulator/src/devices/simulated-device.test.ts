@@ -117,4 +117,95 @@ describe('simulated device', () => {
     expect(refused).toEqual([1, 2]);
     expect(await device.drain(10)).toBe(true);
   });
+
+  describe('with end-to-end receipts', () => {
+    afterEach(() => jest.useRealTimers());
+    const withReceipts = (publisher: ReadingPublisher, receipted: number[] = []) =>
+      newSimulatedDevice({
+        deviceId: 'dev-1',
+        sealer: keys,
+        sequences: newMemorySequenceStore(),
+        publisher,
+        receipts: { resendAfterMs: 1000, maxResendAfterMs: 4000 },
+        onReceipted: (s) => receipted.push(s.reading.seq),
+      });
+
+    it('keeps a reading the broker acknowledged until a receipt names it', async () => {
+      const publisher = newMemoryReadingPublisher();
+      const receipted: number[] = [];
+      const device = withReceipts(publisher, receipted);
+      for (let i = 0; i < 3; i++) await device.record(sample(i));
+      expect(await device.drain(50)).toBe(false);
+      expect(device.stats()).toMatchObject({ sent: 3, awaitingReceipt: 3, receipted: 0 });
+      device.receipted([1, 3]);
+      expect(device.stats()).toMatchObject({ awaitingReceipt: 1, receipted: 2 });
+      device.rejected(2);
+      expect(await device.drain(50)).toBe(true);
+      expect(receipted).toEqual([1, 3]);
+    });
+
+    it('publishes again what no receipt covered in time, backing off, until one does', async () => {
+      jest.useFakeTimers({ doNotFake: ['setImmediate', 'nextTick'] });
+      const publisher = newMemoryReadingPublisher();
+      const device = withReceipts(publisher);
+      await device.record(sample(0));
+      await device.record(sample(1));
+      await new Promise(setImmediate);
+      device.receipted([2]);
+      expect(publisher.acknowledged.map(seqOf)).toEqual([1, 2]);
+
+      await jest.advanceTimersByTimeAsync(1250); // first timeout: 1 s
+      expect(publisher.acknowledged.map(seqOf)).toEqual([1, 2, 1]);
+      await jest.advanceTimersByTimeAsync(1500); // next one doubles: 2 s, not due yet
+      expect(publisher.acknowledged.map(seqOf)).toEqual([1, 2, 1]);
+      await jest.advanceTimersByTimeAsync(750);
+      expect(publisher.acknowledged.map(seqOf)).toEqual([1, 2, 1, 1]);
+      expect(device.stats()).toMatchObject({ resent: 2, awaitingReceipt: 1 });
+
+      device.receipted([1]);
+      await jest.advanceTimersByTimeAsync(20_000);
+      expect(publisher.acknowledged.map(seqOf)).toEqual([1, 2, 1, 1]);
+      expect(device.stats()).toMatchObject({ resent: 2, awaitingReceipt: 0, receipted: 2 });
+    });
+
+    it('lets a reading go when its receipt comes while a resent copy is still unacknowledged', async () => {
+      const publisher = newMemoryReadingPublisher({ autoAcknowledge: false });
+      const device = withReceipts(publisher);
+      await device.record(sample(0));
+      device.receipted([1]);
+      publisher.acknowledge();
+      expect(await device.drain(50)).toBe(true);
+      expect(device.stats()).toMatchObject({ awaitingReceipt: 0, receipted: 1, inFlight: 0 });
+    });
+
+    it('ignores receipts for readings it does not hold', async () => {
+      const publisher = newMemoryReadingPublisher();
+      const receipted: number[] = [];
+      const device = withReceipts(publisher, receipted);
+      await device.record(sample(0));
+      device.receipted([7, 8]);
+      expect(device.stats()).toMatchObject({ receipted: 0 });
+      device.receipted([1]);
+      device.receipted([1]);
+      expect(receipted).toEqual([1]);
+    });
+
+    it('stops publishing while as many readings await a receipt as it may hold, and goes on as receipts come', async () => {
+      const publisher = newMemoryReadingPublisher();
+      const device = newSimulatedDevice({
+        deviceId: 'dev-1',
+        sealer: keys,
+        sequences: newMemorySequenceStore(),
+        publisher,
+        receipts: { resendAfterMs: 60_000, maxAwaiting: 2 },
+      });
+      for (let i = 0; i < 5; i++) await device.record(sample(i));
+      await new Promise(setImmediate);
+      expect(device.stats()).toMatchObject({ sent: 2, awaitingReceipt: 2, buffered: 3 });
+      device.receipted([1, 2]);
+      await new Promise(setImmediate);
+      expect(device.stats()).toMatchObject({ sent: 4, awaitingReceipt: 2, buffered: 1 });
+      device.detach();
+    });
+  });
 });

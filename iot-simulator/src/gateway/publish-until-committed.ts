@@ -4,6 +4,7 @@ import { canonicalJson, type SignedReading } from '@provena/wire';
 import { SimulatorError, SimulatorErrorCode } from '../errors';
 import type { ReadingSealer } from '../devices/key-store';
 import type { ReadingPublisher } from '../devices/reading-publisher.port';
+import type { ReceiptFeed } from '../devices/receipt-feed.port';
 import type { RejectionFeed } from '../devices/rejection-feed.port';
 import type { SequenceStore } from '../devices/sequence-store';
 import { newSimulatedDevice, type SimulatedDevice } from '../devices/simulated-device';
@@ -128,6 +129,14 @@ export interface PublishUntilCommittedOptions {
   publisherFor(deviceId: string, index: number): ReadingPublisher;
   /** Where refusals arrive: the devices' rejection topics. */
   rejections: RejectionFeed;
+  /**
+   * Where receipts arrive (the devices' receipts topics). With one, each device keeps a reading until a receipt
+   * or a refusal settles it and publishes it again after `resendAfterMs` without one, as the README's device
+   * protocol asks of firmware: then a broker that loses readings it acknowledged loses nothing on the ledger.
+   */
+  receipts?: ReceiptFeed;
+  /** With `receipts`: how long after the broker's PUBACK a device waits for a receipt before resending (30 s). */
+  resendAfterMs?: number;
   /** Where commits arrive: the gateway's ingest events. */
   commits: CommitFeed;
   /** Where readings are looked up when the events cannot say: after duplicates, and at the end. */
@@ -160,8 +169,17 @@ export interface PublishUntilCommittedResult {
   unattributedNotices: { deviceId: string; seq?: number; code: string; reason: string }[];
   /** Why the last look-up on the ledger failed, when it did. */
   lookupError?: string;
+  /** With receipts: readings the devices published again because no receipt came in time. */
+  resent: number;
   elapsedMs: number;
 }
+
+/**
+ * How long a device waits for a receipt after the broker's PUBACK before publishing the reading again. Well above
+ * publish→commit at rest (p50 0.3 s, p99 under 2 s at the benchmark's knee), so a resend means a loss, not a
+ * slow commit.
+ */
+export const DEFAULT_RESEND_AFTER_MS = 30_000;
 
 /** How long the wait sleeps between looks at the tally. */
 const POLL_MS = 50;
@@ -220,6 +238,9 @@ export async function publishUntilCommitted(
         sequences: options.sequences,
         publisher: options.publisherFor(deviceId, index),
         bufferCapacity: capacity,
+        ...(options.receipts && {
+          receipts: { resendAfterMs: options.resendAfterMs ?? DEFAULT_RESEND_AFTER_MS },
+        }),
         onAcknowledged: (signed) => tracker.acknowledged(ref(signed)),
         onRefused: (signed, error) => tracker.lost(ref(signed), 'broker', error.code, error.message),
         onDropped: (signed) =>
@@ -253,13 +274,20 @@ export async function publishUntilCommitted(
   };
 
   let lookupError: string | undefined;
+  let resent = 0;
   try {
     // Both before the first reading: a commit or a notice must not come before its listener.
     await options.commits.watch((readings, transaction) => {
       tracker.committed(readings, transaction);
       if (transaction.duplicates > 0) lookupWanted = true;
     });
-    await options.rejections.watch([...devices.keys()], (notice) => tracker.notice(notice));
+    await options.rejections.watch([...devices.keys()], (notice) => {
+      tracker.notice(notice);
+      if (notice.seq !== undefined) devices.get(notice.deviceId)?.rejected(notice.seq);
+    });
+    await options.receipts?.watch([...devices.keys()], (receipt) =>
+      devices.get(receipt.deviceId)?.receipted(receipt.seqs),
+    );
 
     let handed = 0;
     for (const sample of options.samples) {
@@ -301,7 +329,10 @@ export async function publishUntilCommitted(
       });
     }
   } finally {
-    for (const device of devices.values()) device.detach();
+    for (const device of devices.values()) {
+      resent += device.stats().resent;
+      device.detach();
+    }
   }
 
   const progress = tracker.progress();
@@ -316,6 +347,7 @@ export async function publishUntilCommitted(
     notCommitted,
     unattributedNotices,
     ...(lookupError !== undefined && { lookupError }),
+    resent,
     elapsedMs: clock.now() - start,
   };
 }

@@ -9,7 +9,10 @@ import type { ScenarioPlan } from '../models/scenario-plan';
 /** How fast to replay: the scenario's simulated seconds per wall second, a fixed reading rate, or flat out. */
 export type Pacing = { compression: number } | { ratePerSecond: number } | 'unpaced';
 
-export interface PublishProgress extends Omit<DeviceStats, 'recorded'> {
+export interface PublishProgress extends Omit<
+  DeviceStats,
+  'recorded' | 'awaitingReceipt' | 'receipted' | 'resent'
+> {
   elapsedMs: number;
   total: number;
   recorded: number;

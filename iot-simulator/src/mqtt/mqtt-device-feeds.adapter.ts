@@ -1,40 +1,62 @@
 import type { MqttClient } from 'mqtt';
-import { Topics, type RejectionNotice } from '@provena/wire';
+import { parseReadingReceipt, Topics, type ReadingReceipt, type RejectionNotice } from '@provena/wire';
 import { SimulatorError, SimulatorErrorCode } from '../errors';
+import type { ReceiptFeed } from '../devices/receipt-feed.port';
 import { parseRejectionNotice, type RejectionFeed } from '../devices/rejection-feed.port';
 import { formatDuration } from '../scenario/time-units';
 import { connectSession, endSession, type MqttSessionOptions } from './mqtt-session';
 
 export type MqttRejectionFeedOptions = MqttSessionOptions;
+export type MqttReceiptFeedOptions = MqttSessionOptions;
+
+/** One kind of per-device topic the gateway publishes to: its name and how its payloads are read. */
+interface DeviceTopicKind<T> {
+  /** For error messages: "rejection", "receipts". */
+  readonly label: string;
+  readonly topicOf: (deviceId: string) => string;
+  /** undefined: not a message worth passing on. */
+  readonly parse: (deviceId: string, payload: Uint8Array) => T | undefined;
+}
+
+const REJECTIONS: DeviceTopicKind<RejectionNotice> = {
+  label: 'rejection',
+  topicOf: Topics.rejections,
+  parse: parseRejectionNotice,
+};
+const RECEIPTS: DeviceTopicKind<ReadingReceipt> = {
+  label: 'receipts',
+  topicOf: Topics.receipts,
+  parse: parseReadingReceipt,
+};
 
 /** Topic filters per SUBSCRIBE packet: one packet per ten thousand devices would be a megabyte. */
 const TOPICS_PER_SUBSCRIBE = 1000;
 
 /**
- * One MQTT 5 connection subscribed (QoS 1) to the rejection topics of many devices. The session outlives a
- * network blip or a broker restart ({@link connectSession}), so the broker queues notices meanwhile.
+ * One MQTT 5 connection subscribed (QoS 1) to one kind of per-device topic of many devices. The session outlives
+ * a network blip or a broker restart ({@link connectSession}), so the broker queues messages meanwhile.
  */
-class MqttRejectionFeed implements RejectionFeed {
+class MqttDeviceTopicFeed<T> {
   readonly #client: MqttClient;
-  readonly #byTopic = new Map<
-    string,
-    { deviceId: string; listeners: ((notice: RejectionNotice) => void)[] }
-  >();
+  readonly #kind: DeviceTopicKind<T>;
+  readonly #byTopic = new Map<string, { deviceId: string; listeners: ((message: T) => void)[] }>();
   #closed = false;
 
-  constructor(client: MqttClient) {
+  constructor(client: MqttClient, kind: DeviceTopicKind<T>) {
     this.#client = client;
+    this.#kind = kind;
     client.on('message', (topic, payload) => {
       const watched = this.#byTopic.get(topic);
       if (!watched) return;
-      const notice = parseRejectionNotice(watched.deviceId, payload);
-      for (const listener of watched.listeners) listener(notice);
+      const message = kind.parse(watched.deviceId, payload);
+      if (message === undefined) return;
+      for (const listener of watched.listeners) listener(message);
     });
   }
 
-  async watch(deviceIds: readonly string[], listener: (notice: RejectionNotice) => void): Promise<void> {
+  async watch(deviceIds: readonly string[], listener: (message: T) => void): Promise<void> {
     const topics = deviceIds.map((deviceId) => {
-      const topic = Topics.rejections(deviceId);
+      const topic = this.#kind.topicOf(deviceId);
       const watched = this.#byTopic.get(topic) ?? { deviceId, listeners: [] };
       watched.listeners.push(listener);
       this.#byTopic.set(topic, watched);
@@ -45,7 +67,7 @@ class MqttRejectionFeed implements RejectionFeed {
       try {
         await this.#client.subscribeAsync(chunk, { qos: 1 });
       } catch (error) {
-        throw translateSubscribeError(error, chunk.length);
+        throw translateSubscribeError(error, chunk.length, this.#kind.label);
       }
     }
   }
@@ -59,19 +81,19 @@ class MqttRejectionFeed implements RejectionFeed {
 }
 
 /** mqtt.js rejects a SUBACK with any reason code of 0x80 and above, putting that code on the error. */
-function translateSubscribeError(error: unknown, topics: number): SimulatorError {
+function translateSubscribeError(error: unknown, topics: number, label: string): SimulatorError {
   const code = (error as { code?: unknown }).code;
   if (typeof code === 'number' && code >= 0x80) {
     return new SimulatorError(
       SimulatorErrorCode.SubscriptionRefused,
-      `broker refused a subscription to a rejection topic (reason code 0x${code.toString(16)}); ` +
-        'notices on it would never arrive',
+      `broker refused a subscription to a ${label} topic (reason code 0x${code.toString(16)}); ` +
+        'messages on it would never arrive',
       { cause: error },
     );
   }
   return new SimulatorError(
     SimulatorErrorCode.BrokerUnavailable,
-    `cannot subscribe to ${topics} rejection topics: ${(error as Error).message}`,
+    `cannot subscribe to ${topics} ${label} topics: ${(error as Error).message}`,
     { cause: error },
   );
 }
@@ -86,6 +108,21 @@ function translateSubscribeError(error: unknown, topics: number): SimulatorError
 export async function openMqttRejectionFeed(
   options: Readonly<MqttRejectionFeedOptions>,
 ): Promise<RejectionFeed> {
+  return new MqttDeviceTopicFeed(await connectFeedClient(options), REJECTIONS);
+}
+
+/**
+ * Connects and returns a feed to {@link ReceiptFeed.watch} devices' receipts topics on.
+ * @throws {@link SimulatorError} BROKER_UNAVAILABLE when the broker cannot be reached within the timeout.
+ * @example
+ * const feed = await openMqttReceiptFeed({ url: 'mqtt://127.0.0.1:1883', clientId: 'sim-receipts-1' });
+ * await feed.watch(['logger-1001'], (receipt) => device.receipted(receipt.seqs));
+ */
+export async function openMqttReceiptFeed(options: Readonly<MqttReceiptFeedOptions>): Promise<ReceiptFeed> {
+  return new MqttDeviceTopicFeed(await connectFeedClient(options), RECEIPTS);
+}
+
+async function connectFeedClient(options: Readonly<MqttSessionOptions>): Promise<MqttClient> {
   const connectTimeoutMs = options.connectTimeoutMs ?? 10_000;
   const client = connectSession(options);
   const connected = await new Promise<boolean>((resolve) => {
@@ -102,5 +139,5 @@ export async function openMqttRejectionFeed(
       `cannot reach the broker at ${options.url} within ${formatDuration(connectTimeoutMs)}`,
     );
   }
-  return new MqttRejectionFeed(client);
+  return client;
 }
