@@ -15,6 +15,7 @@ module.exports = {
     'app',
     'fault-api-abuse',
     'fault-broker-loss-receipts',
+    'fault-custody-race',
     'fault-fuzz',
     'fault-mosquitto-sigkill',
     'forecasts',
@@ -23,7 +24,10 @@ module.exports = {
     'ingest-broker',
     'simulator-demo',
     'simulator-demo-command',
-  ].map((name) => `<rootDir>/test/${name}.int.test.ts`),
+  ]
+    .map((name) => `<rootDir>/test/${name}.int.test.ts`)
+    // Fabric only: nodes of the network killed, frozen and stopped while readings flow.
+    .concat('<rootDir>/test/fabric-node-faults.fabric.test.ts'),
   globalSetup: '<rootDir>/../test/fabric/global-setup.ts',
   globalTeardown: '<rootDir>/../test/fabric/global-teardown.ts',
   // Fabric commits take 0.3–1 s each; the longest files ingest thousands of readings and create a thousand

@@ -16,7 +16,7 @@ import mqtt from 'mqtt';
 import { Topics } from '@provena/wire';
 import { startTestBroker, type TestBroker } from '../../test/support/mosquitto.harness';
 import { IngestService } from '../src/ingest/ingest.service';
-import { checkLedgerAfterFault, formatFaultReportLine } from './fault-checker';
+import { checkLedgerAfterFault, firstOffenders, formatFaultReportLine } from './fault-checker';
 import { startFaultFleet } from './fault-fleet';
 import { testGatewayConfig, startGatewayApp, until } from './ingest.harness';
 import { LEDGER_NAME, LEDGER_PATIENCE_MS, newLedgerUnderTest, runId } from './ledger-under-test';
@@ -185,12 +185,7 @@ describe(`fault case 5: a broker that loses acknowledged readings, healed by rec
       expect(drained.every(Boolean)).toBe(true);
       // The kill did lose what the broker had acknowledged: each of those readings was sent again at least once.
       expect(resent).toBeGreaterThanOrEqual(DEVICES * PER_PHASE);
-      const first = (pairs: string[]) => pairs.slice(0, 10);
-      expect({
-        duplicates: first(check.pairs.duplicates),
-        lost: first(check.pairs.lost),
-        unknown: first(check.pairs.unknown),
-      }).toEqual({ duplicates: [], lost: [], unknown: [] });
+      expect(firstOffenders(check)).toEqual({ duplicates: [], lost: [], unknown: [] });
       expect(check).toMatchObject({ sent: TOTAL, acknowledged: TOTAL, onLedger: TOTAL });
       expect(stats.every((s) => s.dropped === 0 && s.refused === 0 && s.awaitingReceipt === 0)).toBe(true);
     },

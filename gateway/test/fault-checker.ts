@@ -128,3 +128,15 @@ export function formatFaultReportTable(reports: readonly FaultCaseReport[]): str
   const rule = `|${widths.map((w, i) => (i === 0 ? `${'-'.repeat(w + 1)}-` : `${'-'.repeat(w + 1)}:`)).join('|')}|`;
   return [line(COLUMNS), rule, ...reports.map((report) => line(cells(report)))].join('\n');
 }
+
+/**
+ * The first offending pairs of each kind, for an assertion whose failure names them (all of them would bury the
+ * figures). A clean run gives `{ duplicates: [], lost: [], unknown: [] }`.
+ */
+export function firstOffenders(check: FaultCheck, count = 10): FaultCheck['pairs'] {
+  return {
+    duplicates: check.pairs.duplicates.slice(0, count),
+    lost: check.pairs.lost.slice(0, count),
+    unknown: check.pairs.unknown.slice(0, count),
+  };
+}
