@@ -19,6 +19,7 @@ module.exports = {
     'fault-fuzz',
     'fault-mosquitto-sigkill',
     'forecasts',
+    'gateway-replicas',
     'gateway-sigkill',
     'hostile-devices',
     'ingest-broker',
