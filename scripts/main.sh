@@ -107,6 +107,29 @@ start_gateway() {
   fail "the gateway did not become ready (broker and Fabric reachable) within 60 s; its log: $logs/gateway.log"
 }
 
+# The forecasting service: its own process with its own ProducerMSP identity (scripts/forecasting-identity.sh),
+# following chaincode events from its checkpoint and anchoring what it publishes; the gateway serves what it
+# published from the same folder.
+start_forecasting() {
+  local pid
+  pid=$(cat "$run_dir/forecasting.pid" 2>/dev/null) || pid=
+  if [[ "$pid" =~ ^[0-9]+$ ]] && tr '\0' '\n' 2>/dev/null <"/proc/$pid/environ" | grep -qxF "PROVENA_NODE=$provena/forecasting"; then
+    echo "the forecasting service already runs (pid $pid)"
+    return 0
+  fi
+  bash scripts/forecasting-identity.sh >/dev/null
+  printf '\n==== forecasting started %s\n' "$(date -u +%FT%TZ)" >>"$logs/forecasting.log"
+  env PROVENA_FABRIC_CONNECTION="$PROVENA_NETWORK_DIR/connection.json" \
+    PROVENA_FORECAST_DIR="${PROVENA_FORECAST_DIR:-$ledger_state/forecasts}" \
+    PROVENA_NODE="$provena/forecasting" \
+    setsid node "$PWD/forecasting/dist/main.js" serve >>"$logs/forecasting.log" 2>&1 </dev/null &
+  echo $! >"$run_dir/forecasting.pid"
+  sleep 1
+  kill -0 "$(cat "$run_dir/forecasting.pid")" 2>/dev/null ||
+    fail "the forecasting service exited while starting; the end of its log ($logs/forecasting.log):" "$(tail -n 20 "$logs/forecasting.log")"
+  echo "forecasting service running (pid $(cat "$run_dir/forecasting.pid"), log $logs/forecasting.log)"
+}
+
 step "Dependencies"
 bash scripts/ensure-deps.sh
 
@@ -126,6 +149,9 @@ mqtt_url=$(bash scripts/start-mosquitto.sh)
 step "Gateway"
 start_gateway
 
+step "Forecasting service (its own process and ledger identity)"
+start_forecasting
+
 step "Demo: $scenario"
 node iot-simulator/dist/cli.js demo "$scenario" --gateway "$gateway_url" --broker "$mqtt_url" --api-keys "$demo_keys"
 
@@ -135,7 +161,8 @@ Provena is running ($((SECONDS - t0)) s from the start of npm start to the prove
   REST API and its OpenAPI page   $gateway_url/docs   (API keys for each organisation: $demo_keys)
   live ledger events (SSE)        curl -N -H "Authorization: Bearer <key>" $gateway_url/events
   health, readiness, metrics      $gateway_url/health  $gateway_url/ready  $gateway_url/metrics
-  logs                            $logs/gateway.log, $PROVENA_NETWORK_DIR/logs/, $provena/mosquitto/mosquitto.log
+  forecasts                       $gateway_url/forecasts   (published by the forecasting service on its crons, every 15 min by default)
+  logs                            $logs/gateway.log, $logs/forecasting.log, $PROVENA_NETWORK_DIR/logs/, $provena/mosquitto/mosquitto.log
   network                         bash network/network.sh status
 NEXT
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# `npm stop`: stops what `npm start` started, by pid: the gateway, Provena's broker and the native network. Ledgers,
-# keys and logs stay in .provena/ (network/network.sh down --wipe removes the network's).
+# `npm stop`: stops what `npm start` started, by pid: the forecasting service, the gateway, Provena's broker and the
+# native network. Ledgers, keys and logs stay in .provena/ (network/network.sh down --wipe removes the network's).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 provena=$PWD/.provena
@@ -26,6 +26,7 @@ stop() {
   echo "stopped the $name (pid $pid)"
 }
 
+stop "forecasting service" "$provena/run/forecasting.pid" "PROVENA_NODE=$provena/forecasting"
 stop gateway "$provena/run/gateway.pid" "PROVENA_NODE=$provena/gateway"
 mosquitto_state=${PROVENA_MOSQUITTO_STATE:-$provena/mosquitto}
 stop broker "$mosquitto_state/mosquitto.pid" "$mosquitto_state/mosquitto.conf"

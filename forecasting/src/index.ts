@@ -7,3 +7,13 @@ export { FORECAST_LEDGER, type ForecastLedgerPort, type ForecastActor } from './
 export { ForecastStore } from './service/forecast-store';
 export type { ModelCard, PublishedForecast } from './service/published-forecast';
 export { selectAndForecast, defaultSelectionOptions } from './evaluation/model-selection';
+export {
+  startForecasting,
+  publishOnce,
+  readForecastingStatus,
+  type ForecastingApp,
+  type ForecastingStatus,
+  type PublishSummary,
+} from './service/forecasting-app';
+export { DEFAULT_FORECAST_DIR } from './service/forecasting-config';
+export { FORECASTING_IDENTITY_FILE } from './service/standalone-config';

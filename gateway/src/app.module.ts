@@ -41,6 +41,8 @@ export class AppModule {
       imports: [
         CoreModule.forRoot(config, ledger),
         ApiModule.forRoot(config.api),
+        // Forecasts are trained and anchored by the forecasting service, its own process with its own identity; the
+        // API serves what it published (ForecastsService). In process only on request (PROVENA_FORECASTING=on).
         ...(config.forecasting
           ? [ForecastingModule.forRoot(config.forecasting, { provide: FORECAST_LEDGER, useValue: ledger })]
           : []),

@@ -2,6 +2,9 @@ import { CronTime } from 'cron';
 import { ForecastError, ForecastErrorCode } from '../forecast-error';
 import type { ForecastActor } from './forecast-ledger.port';
 
+/** Where the service keeps its checkpoint and published forecasts, and where the gateway reads them. */
+export const DEFAULT_FORECAST_DIR = '.provena/forecasts';
+
 /** The forecasting service's configuration, validated once at start-up. */
 export interface ForecastingConfig {
   /** Where published forecasts and the replayed history live. */
@@ -12,7 +15,7 @@ export interface ForecastingConfig {
   readonly updateCron: string;
   readonly horizonDays: number;
   readonly minHistoryDays: number;
-  /** Who anchors forecasts on the ledger (an operator or admin identity the gateway holds). */
+  /** Who anchors forecasts on the ledger: the standalone service's own identity (an operator of a member org). */
   readonly actor: ForecastActor;
   /** Flag a machine predicted to fail within this many hours. */
   readonly maintenanceThresholdHours: number;
@@ -43,7 +46,7 @@ export function loadForecastingConfig(env: NodeJS.ProcessEnv, defaultOrg: string
     return value;
   };
   const config: ForecastingConfig = {
-    directory: env.PROVENA_FORECAST_DIR ?? '.provena/forecasts',
+    directory: env.PROVENA_FORECAST_DIR ?? DEFAULT_FORECAST_DIR,
     retrainCron: cron('PROVENA_FORECAST_RETRAIN_CRON', '0 30 2 * * *'),
     updateCron: cron('PROVENA_FORECAST_UPDATE_CRON', '0 */15 * * * *'),
     horizonDays: int('PROVENA_FORECAST_HORIZON_DAYS', 14, 1, 365),

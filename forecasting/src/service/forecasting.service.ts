@@ -7,7 +7,7 @@ import {
 } from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { CronJob } from 'cron';
-import { LedgerHistoryListener } from './ledger-history.listener';
+import { LedgerHistoryListener, type ReplayProgress } from './ledger-history.listener';
 import {
   InProcessForecastComputer,
   WorkerForecastComputer,
@@ -38,11 +38,21 @@ import { ForecastStore } from './forecast-store';
 import type { ForecastingConfig } from './forecasting-config';
 
 export const FORECASTING_CONFIG = Symbol('ForecastingConfig');
+export const FORECASTING_OPTIONS = Symbol('ForecastingOptions');
+
+/** How the host runs the service. */
+export interface ForecastingRunOptions {
+  /**
+   * Publish on the configured crons (a long-running service). Off for a one-shot `publish`, which calls
+   * {@link ForecastingService.publish} itself and exits.
+   */
+  readonly schedule: boolean;
+}
 
 /**
  * Follows the ledger's order history and publishes anchored demand forecasts on two crons: a full retrain, and an
  * update for series with new orders. Runs never overlap, and training happens in a worker thread (compiled
- * builds), so the gateway's API and ingest keep their event loop.
+ * builds), so the service's event stream and shutdown stay responsive while a model trains.
  */
 @Injectable()
 export class ForecastingService implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -54,11 +64,13 @@ export class ForecastingService implements OnApplicationBootstrap, OnApplication
   readonly store: ForecastStore;
   /** The block each series' last published run was trained up to: the update cron skips unchanged series. */
   private readonly trainedUpTo = new Map<string, string>();
+  private readonly jobs: CronJob[] = [];
 
   constructor(
     @Inject(FORECASTING_CONFIG) private readonly config: ForecastingConfig,
     @Inject(FORECAST_LEDGER) private readonly ledger: ForecastLedgerPort,
     private readonly scheduler: SchedulerRegistry,
+    @Inject(FORECASTING_OPTIONS) private readonly options: ForecastingRunOptions,
   ) {
     this.store = new ForecastStore(config.directory);
     // Under ts-jest there is no compiled worker file; tests compute in process.
@@ -71,7 +83,15 @@ export class ForecastingService implements OnApplicationBootstrap, OnApplication
     this.listener = await LedgerHistoryListener.open(this.ledger, this.config.directory, (m) =>
       this.logger.warn(m),
     );
+    const resumed = this.listener.progress().resumedFrom;
+    this.logger.log(
+      resumed
+        ? `ledger history resumes after block ${resumed.blockNumber} (checkpoint in ${this.config.directory})`
+        : 'no ledger history checkpoint: replaying chaincode events from the first block',
+    );
+    await this.rememberPublished();
     this.following = this.listener.run();
+    if (!this.options.schedule) return;
     for (const [name, cron, onlyChanged] of [
       ['forecast-retrain', this.config.retrainCron, false],
       ['forecast-update', this.config.updateCron, true],
@@ -81,7 +101,24 @@ export class ForecastingService implements OnApplicationBootstrap, OnApplication
         onTick: () => void this.publish(onlyChanged).catch(() => undefined),
       });
       this.scheduler.addCronJob(name, job as never);
+      this.jobs.push(job);
       job.start();
+    }
+  }
+
+  /**
+   * What the store already holds was trained up to the block its anchor names: after a restart, the update cron
+   * retrains only series with orders since, instead of every series once more.
+   */
+  private async rememberPublished(): Promise<void> {
+    try {
+      for (const run of await this.store.latest()) {
+        if (run.anchor.purpose === 'demand')
+          this.trainedUpTo.set(run.values.seriesId, run.anchor.trainingBlocks.to);
+      }
+    } catch (err) {
+      // An unreadable store costs one full retrain, not the service.
+      this.logger.warn(`published forecasts unreadable, every series will be retrained: ${String(err)}`);
     }
   }
 
@@ -149,6 +186,25 @@ export class ForecastingService implements OnApplicationBootstrap, OnApplication
     return outcome;
   }
 
+  /** What the listener has replayed since the service started. */
+  progress(): ReplayProgress | undefined {
+    return this.listener?.progress();
+  }
+
+  /**
+   * Waits until the event stream has been quiet for `quietMs`: the replay from the checkpoint is done, unless
+   * transactions keep committing (then it gives up after `timeoutMs` and the run takes what has arrived; its anchor
+   * names the blocks it was trained on either way).
+   */
+  async caughtUp(quietMs: number, timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      const progress = this.listener?.progress();
+      if (progress && Date.now() - progress.lastEventAt >= quietMs) return;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+
   /** Waits until the replayed history holds every event up to `blockNumber` (tests and the demo use it). */
   async historyUpTo(check: () => boolean, timeoutMs = 30_000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
@@ -167,6 +223,7 @@ export class ForecastingService implements OnApplicationBootstrap, OnApplication
   }
 
   async onApplicationShutdown(): Promise<void> {
+    await Promise.all(this.jobs.map((job) => job.stop()));
     await this.listener?.stop();
     await this.following;
     await this.running?.catch(() => undefined);

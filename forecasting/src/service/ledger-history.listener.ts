@@ -5,14 +5,38 @@ import { DemandHistory, type DemandHistoryJson } from './demand-history';
 import { EquipmentTelemetry, type EquipmentTelemetryJson } from './equipment-telemetry';
 import type { ForecastEventStream, ForecastLedgerPort } from './forecast-ledger.port';
 
-interface SavedState {
-  position: { blockNumber: string; transactionId: string } | null;
+/** The checkpoint file: position and history together, so neither can run ahead of the other. */
+export interface SavedLedgerHistory {
+  position: LedgerPosition | null;
   demand: DemandHistoryJson;
   telemetry?: EquipmentTelemetryJson;
 }
 
+/** The checkpoint file's name inside the forecasting service's folder. */
+export const LEDGER_HISTORY_FILE = 'ledger-history.json';
+
 /** How long changes may wait before they are saved: ingest raises an event per batch, many per second. */
 const SAVE_DELAY_MS = 1000;
+
+/** A position on the ledger: the block and transaction of the last event taken into the history. */
+export interface LedgerPosition {
+  readonly blockNumber: string;
+  readonly transactionId: string;
+}
+
+/**
+ * What this listener has replayed since it opened: a restart that resumed from its checkpoint shows `resumedFrom`
+ * set and every replayed event after it, never block 0 again.
+ */
+export interface ReplayProgress {
+  /** The checkpoint the listener opened with; null on a first start (replay from the channel's first block). */
+  readonly resumedFrom: LedgerPosition | null;
+  readonly events: number;
+  readonly firstBlock: string | null;
+  readonly lastBlock: string | null;
+  /** When the last event arrived (ms since the epoch), or when the listener opened if none has. */
+  readonly lastEventAt: number;
+}
 
 /**
  * Keeps the ledger history the forecasts learn from current: {@link DemandHistory} from `ShipmentCreated`, and
@@ -26,23 +50,29 @@ export class LedgerHistoryListener {
   private dirty = false;
   private saving: Promise<void> = Promise.resolve();
   private saveTimer: NodeJS.Timeout | undefined;
+  private readonly resumedFrom: LedgerPosition | null;
+  private events = 0;
+  private firstBlock: string | null = null;
+  private lastEventAt = Date.now();
 
   private constructor(
     private readonly ledger: ForecastLedgerPort,
     private readonly statePath: string,
     readonly history: DemandHistory,
     readonly telemetry: EquipmentTelemetry,
-    private position: SavedState['position'],
+    private position: SavedLedgerHistory['position'],
     private readonly log: (message: string) => void,
-  ) {}
+  ) {
+    this.resumedFrom = position;
+  }
 
   static async open(
     ledger: ForecastLedgerPort,
     directory: string,
     log: (message: string) => void,
   ): Promise<LedgerHistoryListener> {
-    const statePath = join(directory, 'ledger-history.json');
-    const saved = await readJsonIfExists<SavedState>(statePath);
+    const statePath = join(directory, LEDGER_HISTORY_FILE);
+    const saved = await readJsonIfExists<SavedLedgerHistory>(statePath);
     return new LedgerHistoryListener(
       ledger,
       statePath,
@@ -72,6 +102,9 @@ export class LedgerHistoryListener {
             if (devices.size > 0) this.dirty = true;
           }
           this.position = { blockNumber: event.blockNumber.toString(), transactionId: event.txId };
+          this.events++;
+          this.firstBlock ??= this.position.blockNumber;
+          this.lastEventAt = Date.now();
           if (this.dirty) this.saveSoon();
         }
       } catch (err) {
@@ -84,6 +117,16 @@ export class LedgerHistoryListener {
     }
   }
 
+  progress(): ReplayProgress {
+    return {
+      resumedFrom: this.resumedFrom,
+      events: this.events,
+      firstBlock: this.firstBlock,
+      lastBlock: this.position?.blockNumber ?? null,
+      lastEventAt: this.lastEventAt,
+    };
+  }
+
   private saveSoon(): void {
     this.saveTimer ??= setTimeout(() => {
       this.saveTimer = undefined;
@@ -93,7 +136,7 @@ export class LedgerHistoryListener {
 
   /** Saves position and history; events that changed nothing are saved with the next change or at stop. */
   save(): Promise<void> {
-    const state: SavedState = {
+    const state: SavedLedgerHistory = {
       position: this.position,
       demand: this.history.toJSON(),
       telemetry: this.telemetry.toJSON(),

@@ -175,7 +175,8 @@ const envSchema = z.object({
     .max(86_400_000)
     .default(120_000),
   PROVENA_EVENTS_CHECKPOINT_FILE: text.default('.provena/gateway-events.checkpoint.json'),
-  PROVENA_FORECASTING: z.enum(['on', 'off']).default('on'),
+  // Forecasting runs as its own process (`npm run forecasting`); 'on' trains inside the gateway, for development.
+  PROVENA_FORECASTING: z.enum(['on', 'off']).default('off'),
   PROVENA_FORECAST_DIR: text.default('.provena/forecasts'),
 });
 

@@ -44,6 +44,8 @@ interface AnchorRecord {
   modelHash: string;
   txId: string;
   anchoredByOrg: string;
+  /** Fabric's client id of the identity that anchored: the forecasting service's own, not the gateway's. */
+  anchoredBy: string;
   anchoredAt: number;
 }
 
@@ -55,12 +57,17 @@ export interface ForecastWithVerification extends PublishedForecast {
     ledgerModelHash: string;
     anchorTxId: string;
     anchoredByOrg: string;
+    anchoredBy: string;
     /** The values served here are the values the ledger anchored, and the model is the one the card names. */
     matchesLedger: boolean;
   };
 }
 
-/** Published forecasts, read from the forecasting service's store and checked against their ledger anchors. */
+/**
+ * Published forecasts, read from the forecasting service's store (a folder it shares with the gateway) and checked
+ * against their ledger anchors. The gateway trains nothing: it restarts without touching a forecast, and what it
+ * serves is only as trusted as the match with the anchor, which every read recomputes.
+ */
 @Injectable()
 export class ForecastsService {
   private readonly store: ForecastStore;
@@ -128,6 +135,7 @@ export class ForecastsService {
         ledgerModelHash: anchor.modelHash,
         anchorTxId: anchor.txId,
         anchoredByOrg: anchor.anchoredByOrg,
+        anchoredBy: anchor.anchoredBy,
         matchesLedger: recomputed === anchor.valuesHash && forecast.modelCard.modelHash === anchor.modelHash,
       },
     };

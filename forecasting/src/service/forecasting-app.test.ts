@@ -1,0 +1,202 @@
+import { mkdtempSync, rmSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { LedgerErrorCode, LedgerEvent, type ForecastAnchorInput } from '@provena/wire';
+import type {
+  ForecastActor,
+  ForecastEventStart,
+  ForecastEventStream,
+  ForecastLedgerEvent,
+  ForecastLedgerPort,
+} from './forecast-ledger.port';
+import type { ForecastingConfig } from './forecasting-config';
+import { publishOnce, readForecastingStatus } from './forecasting-app';
+
+const made: string[] = [];
+/** A folder of its own for each test, removed when the file is done. */
+function tempDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'provena-forecasting-app-'));
+  made.push(dir);
+  return dir;
+}
+afterAll(() => {
+  for (const dir of made) rmSync(dir, { recursive: true, force: true });
+});
+
+const DAY_MS = 86_400_000;
+const START_DAY = Date.UTC(2026, 0, 5) / DAY_MS;
+
+/**
+ * A ledger with Fabric's event semantics as the listener relies on them: one block per transaction, events resumed
+ * from a checkpoint's block after its transaction, anchors written once (ALREADY_EXISTS after) with an event each.
+ */
+class FakeForecastLedger implements ForecastLedgerPort {
+  readonly events: ForecastLedgerEvent[] = [];
+  readonly anchors = new Map<string, ForecastAnchorInput & { txId: string }>();
+  /** The start every stream was opened with: where the service resumed. */
+  readonly starts: { block: bigint | undefined; tx: string | undefined }[] = [];
+  readonly submitted: string[] = [];
+
+  commit(name: string, payload: unknown): ForecastLedgerEvent {
+    const blockNumber = BigInt(this.events.length + 1);
+    const event = { name, payload, txId: `tx-${blockNumber}`, blockNumber };
+    this.events.push(event);
+    return event;
+  }
+
+  order(shipmentId: string, productCode: string, day: number, quantity: number): void {
+    this.commit(LedgerEvent.ShipmentCreated, {
+      shipmentId,
+      productCode,
+      quantity,
+      origin: 'ProducerMSP',
+      destination: 'Store-1',
+      orderedAt: (START_DAY + day) * DAY_MS,
+    });
+  }
+
+  async submit<T>(
+    _actor: ForecastActor,
+    fn: string,
+    args: readonly string[],
+  ): Promise<{ result: T; txId: string; blockNumber: bigint }> {
+    this.submitted.push(fn);
+    const anchor = JSON.parse(args[0]!) as ForecastAnchorInput;
+    if (this.anchors.has(anchor.runId)) {
+      throw Object.assign(new Error(`forecast run ${anchor.runId} is already anchored`), {
+        code: LedgerErrorCode.AlreadyExists,
+      });
+    }
+    const event = this.commit(LedgerEvent.ForecastAnchored, { runId: anchor.runId });
+    this.anchors.set(anchor.runId, { ...anchor, txId: event.txId });
+    return { result: undefined as T, txId: event.txId, blockNumber: event.blockNumber };
+  }
+
+  async evaluate<T>(_actor: ForecastActor, _fn: string, args: readonly string[]): Promise<T> {
+    return this.anchors.get(args[0]!) as T;
+  }
+
+  async openEvents(start: ForecastEventStart): Promise<ForecastEventStream> {
+    const block = start.getBlockNumber();
+    const tx = start.getTransactionId();
+    this.starts.push({ block, tx });
+    let next = block === undefined ? 0 : this.events.findIndex((e) => e.blockNumber >= block);
+    if (next === -1) next = this.events.length;
+    const at = this.events.findIndex((e) => e.txId === tx);
+    if (at >= next) next = at + 1;
+    let closed = false;
+    const events = this.events;
+    return {
+      close: () => {
+        closed = true;
+      },
+      async *[Symbol.asyncIterator]() {
+        while (!closed) {
+          while (next < events.length && !closed) yield events[next++]!;
+          await new Promise((r) => setTimeout(r, 5));
+        }
+      },
+    };
+  }
+}
+
+function configIn(directory: string): ForecastingConfig {
+  return {
+    directory,
+    retrainCron: '0 0 0 1 1 *',
+    updateCron: '0 0 0 1 1 *',
+    horizonDays: 7,
+    minHistoryDays: 21,
+    actor: { org: 'ProducerMSP', role: 'operator' },
+    maintenanceThresholdHours: 24,
+    maintenanceMinFailures: 3,
+  };
+}
+
+/** Six weeks of daily orders of two products: a weekly pattern, so every model has something to learn. */
+function orderHistory(ledger: FakeForecastLedger): void {
+  for (let day = 0; day < 42; day++) {
+    ledger.order(`shp-a-${day}`, 'SKU-A', day, 10 + (day % 7) * 2);
+    ledger.order(`shp-b-${day}`, 'SKU-B', day, 30 - (day % 7));
+  }
+}
+
+const ONCE = { all: false, quietMs: 100, catchUpTimeoutMs: 10_000 };
+
+describe('the forecasting service run on its own', () => {
+  it('a restart resumes after its checkpoint and retrains only series with orders since their last run', async () => {
+    const ledger = new FakeForecastLedger();
+    orderHistory(ledger);
+    const directory = tempDir();
+    const ordersOnLedger = ledger.events.length;
+
+    const first = await publishOnce(configIn(directory), ledger, ONCE);
+    expect(first.replay.resumedFrom).toBeNull();
+    expect(first.replay.firstBlock).toBe('1');
+    expect(first.replay.events).toBe(ordersOnLedger);
+    expect(first.published.map((p) => p.seriesId).sort()).toEqual([
+      'demand:SKU-A@Store-1',
+      'demand:SKU-B@Store-1',
+    ]);
+    expect(ledger.anchors.size).toBe(2);
+    for (const run of first.published) {
+      expect(ledger.anchors.get(run.runId)?.txId).toBe(run.anchorTxId);
+    }
+
+    // Restarted on the same folder: the stream opens at the checkpoint, and nothing from before it comes again.
+    const second = await publishOnce(configIn(directory), ledger, ONCE);
+    const checkpoint = second.replay.resumedFrom!;
+    expect(BigInt(checkpoint.blockNumber)).toBeGreaterThanOrEqual(BigInt(ordersOnLedger));
+    expect(ledger.starts[1]).toEqual({ block: BigInt(checkpoint.blockNumber), tx: checkpoint.transactionId });
+    expect(second.replay.events).toBeLessThanOrEqual(2); // at most its own two anchors' events
+    if (second.replay.firstBlock !== null) {
+      expect(BigInt(second.replay.firstBlock)).toBeGreaterThan(BigInt(checkpoint.blockNumber));
+    }
+    expect(second.published).toEqual([]);
+    expect(second.unchanged).toEqual(['demand:SKU-A@Store-1', 'demand:SKU-B@Store-1']);
+    expect(ledger.submitted).toHaveLength(2);
+
+    // One new order of SKU-A: only its series is trained again, and anchored as a new run.
+    ledger.order('shp-a-42', 'SKU-A', 42, 25);
+    const third = await publishOnce(configIn(directory), ledger, ONCE);
+    expect(third.replay.events).toBe(1);
+    expect(third.published.map((p) => p.seriesId)).toEqual(['demand:SKU-A@Store-1']);
+    expect(third.unchanged).toEqual(['demand:SKU-B@Store-1']);
+    expect(ledger.anchors.size).toBe(3);
+
+    const status = await readForecastingStatus(directory);
+    expect(status.demand).toEqual([
+      expect.objectContaining({ seriesId: 'demand:SKU-A@Store-1', days: 43 }),
+      expect.objectContaining({ seriesId: 'demand:SKU-B@Store-1', days: 42 }),
+    ]);
+    expect(status.latest.map((l) => l.runId).sort()).toEqual(
+      [third.published[0]!.runId, first.published.find((p) => p.seriesId.includes('SKU-B'))!.runId].sort(),
+    );
+    expect(BigInt(status.position!.blockNumber)).toBeGreaterThanOrEqual(ledger.events.length - 1);
+  }, 120_000);
+
+  it('publishing every series again gives the same runs and anchors nothing twice', async () => {
+    const ledger = new FakeForecastLedger();
+    orderHistory(ledger);
+    const directory = tempDir();
+    const first = await publishOnce(configIn(directory), ledger, ONCE);
+    // A run file altered on disk is what the gateway would report; a full run writes the anchored values back.
+    const victim = join(directory, 'runs', `${first.published[0]!.runId}.json`);
+    const stored = JSON.parse(readFileSync(victim, 'utf8')) as { values: { point: number[] } };
+    stored.values.point[0] = stored.values.point[0]! + 1;
+    writeFileSync(victim, JSON.stringify(stored));
+
+    const again = await publishOnce(configIn(directory), ledger, { ...ONCE, all: true });
+    expect(again.published.map((p) => p.runId).sort()).toEqual(first.published.map((p) => p.runId).sort());
+    expect(again.published.map((p) => p.anchorTxId).sort()).toEqual(
+      first.published.map((p) => p.anchorTxId).sort(),
+    );
+    expect(ledger.anchors.size).toBe(2);
+    expect(JSON.parse(readFileSync(victim, 'utf8')).values.point[0]).toBe(stored.values.point[0]! - 1);
+  }, 120_000);
+
+  it('status reads an empty folder as a first start', async () => {
+    const status = await readForecastingStatus(tempDir());
+    expect(status).toEqual({ position: null, demand: [], machines: [], latest: [] });
+  });
+});
