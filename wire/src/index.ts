@@ -70,3 +70,10 @@ export {
   type ComplianceProfile,
   type Violation,
 } from './compliance';
+export {
+  appendFileDurably,
+  createFileDurably,
+  readJsonIfExists,
+  replaceFileDurably,
+  writeJsonDurably,
+} from './durable-files';

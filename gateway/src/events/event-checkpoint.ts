@@ -1,5 +1,5 @@
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { writeJsonDurably } from '@provena/wire';
 
 /** The last chaincode event a listener has fully handled: its block, and its transaction within the block. */
 export interface EventPosition {
@@ -65,13 +65,11 @@ export class FileEventCheckpoint implements EventCheckpoint {
   }
 
   async save(position: EventPosition): Promise<void> {
-    await mkdir(dirname(this.path), { recursive: true });
-    const temporary = `${this.path}.${process.pid}.tmp`;
-    await writeFile(
-      temporary,
-      JSON.stringify({ blockNumber: position.blockNumber.toString(), transactionId: position.transactionId }),
+    await writeJsonDurably(
+      this.path,
+      { blockNumber: position.blockNumber.toString(), transactionId: position.transactionId },
+      0o640,
     );
-    await rename(temporary, this.path);
     this.#position = position;
   }
 }

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { appendFileDurably, replaceFileDurably } from './durable-files';
+import { appendFileDurably, replaceFileDurably } from '@provena/wire';
 
 /** A reading the gateway could not place on the ledger within its bound, kept to be redriven by an admin. */
 export interface DeadLetter {

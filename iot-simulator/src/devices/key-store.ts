@@ -1,8 +1,9 @@
 import { createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
-import { mkdir, open, readdir, readFile, stat } from 'node:fs/promises';
+import { mkdir, readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   checkId,
+  createFileDurably,
   parseDevicePrivateKey,
   publicKeyPem,
   sealReading,
@@ -109,18 +110,10 @@ class FileKeyStore implements DeviceKeyStore {
     const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
     const pem = privateKey.export({ format: 'pem', type: 'pkcs8' }).toString();
     try {
-      // 'wx': never overwrite a key another process wrote meanwhile; mode applies before any byte is written.
-      const handle = await open(file, 'wx', 0o600);
-      try {
-        await handle.writeFile(pem, 'utf8');
-        await handle.sync();
-      } finally {
-        await handle.close();
-      }
+      // Never over a key another process wrote meanwhile (then that one is the device's key), never torn.
+      await createFileDurably(file, pem, 0o600);
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') {
-        throw keyStoreError(`cannot write key file for device ${deviceId}`, error);
-      }
+      throw keyStoreError(`cannot write key file for device ${deviceId}`, error);
     }
     await this.#loadKey(deviceId);
     return this.publicKeyPem(deviceId);

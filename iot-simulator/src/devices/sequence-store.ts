@@ -1,6 +1,6 @@
-import { mkdir, open, readFile, rename } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { checkId, Limits } from '@provena/wire';
+import { checkId, Limits, replaceFileDurably } from '@provena/wire';
 import { SimulatorError, SimulatorErrorCode } from '../errors';
 
 /**
@@ -104,24 +104,12 @@ class FileSequenceStore implements SequenceStore {
         `device ${deviceId} has no sequence numbers left`,
       );
     }
-    const file = this.#file(deviceId);
-    const temp = `${file}.${process.pid}.tmp`;
     try {
       await mkdir(this.directory, { recursive: true, mode: 0o700 });
-      const handle = await open(temp, 'w', 0o600);
-      try {
-        await handle.writeFile(JSON.stringify({ deviceId, reservedThrough: target } satisfies SequenceFile));
-        await handle.sync();
-      } finally {
-        await handle.close();
-      }
-      await rename(temp, file);
-      const folder = await open(this.directory, 'r');
-      try {
-        await folder.sync();
-      } finally {
-        await folder.close();
-      }
+      await replaceFileDurably(
+        this.#file(deviceId),
+        JSON.stringify({ deviceId, reservedThrough: target } satisfies SequenceFile),
+      );
     } catch (error) {
       throw new SimulatorError(
         SimulatorErrorCode.SequenceStoreFailed,

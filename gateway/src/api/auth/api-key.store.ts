@@ -1,7 +1,7 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, readFile, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { ID_PATTERN } from '@provena/wire';
+import { ID_PATTERN, replaceFileDurably } from '@provena/wire';
 import { z } from 'zod';
 import { GatewayError, GatewayErrorCode } from '../../errors/gateway-error';
 import { API_ROLES, AUDITOR_ORG, type ApiRole, type Principal } from './principal';
@@ -257,22 +257,7 @@ export class ApiKeyStore {
 
   async #writeFile(content: KeyFile): Promise<void> {
     await mkdir(dirname(this.#file), { recursive: true, mode: 0o700 });
-    const temp = `${this.#file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-    const handle = await open(temp, 'wx', 0o600);
-    try {
-      try {
-        // The process umask can only narrow the mode open() was given; chmod makes 0600 exact either way.
-        await handle.chmod(0o600);
-        await handle.writeFile(`${JSON.stringify(content, null, 2)}\n`, 'utf8');
-        await handle.sync();
-      } finally {
-        await handle.close();
-      }
-      // rename() keeps the temporary file's mode: the key file is 0600 from the moment it exists.
-      await rename(temp, this.#file);
-    } catch (err) {
-      await rm(temp, { force: true });
-      throw err;
-    }
+    // 0600 from the moment the file exists: it holds key hashes.
+    await replaceFileDurably(this.#file, `${JSON.stringify(content, null, 2)}\n`, 0o600);
   }
 }
