@@ -36,7 +36,13 @@ module.exports = tseslint.config(
   },
   {
     files: ['**/*.ts'],
+    // Type-aware rules over one program of every package, tests and benchmarks included (tsconfig.eslint.json).
+    languageOptions: { parserOptions: { project: './tsconfig.eslint.json', tsconfigRootDir: __dirname } },
     rules: {
+      // A promise nobody awaits or handles loses its failure: an unhandled rejection, or work that silently
+      // never finishes. Fire-and-forget is allowed only when written `void`, so it is a decision, not an accident.
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-misused-promises': 'error',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
       'no-restricted-syntax': [
         'error',
