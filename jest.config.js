@@ -5,6 +5,7 @@ const shared = {
   transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/../tsconfig.jest.json' }] },
   moduleNameMapper: { '^@provena/wire$': '<rootDir>/../wire/src/index.ts' },
   testMatch: ['<rootDir>/src/**/*.test.ts'],
+  setupFilesAfterEnv: [require('node:path').join(__dirname, 'test/support/scratch-tmpdir.js')],
 };
 
 module.exports = {

@@ -4,6 +4,7 @@
 module.exports = {
   displayName: 'chaincode:shim',
   rootDir: __dirname,
+  setupFilesAfterEnv: [`${__dirname}/../test/support/scratch-tmpdir.js`],
   testEnvironment: 'node',
   transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/../tsconfig.jest.json' }] },
   // No mapping of @provena/wire to its sources: the test signs and parses with the same build the process runs.

@@ -5,6 +5,7 @@
 module.exports = {
   displayName: 'gateway:integration',
   rootDir: __dirname,
+  setupFilesAfterEnv: [`${__dirname}/../test/support/scratch-tmpdir.js`],
   testEnvironment: 'node',
   transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.jest.json' }] },
   moduleNameMapper: {

@@ -3,6 +3,7 @@
 module.exports = {
   displayName: 'iot-simulator:integration',
   rootDir: __dirname,
+  setupFilesAfterEnv: [`${__dirname}/../test/support/scratch-tmpdir.js`],
   testEnvironment: 'node',
   transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/../tsconfig.jest.json' }] },
   moduleNameMapper: { '^@provena/wire$': '<rootDir>/../wire/src/index.ts' },

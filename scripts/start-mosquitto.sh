@@ -2,9 +2,10 @@
 # Makes sure the MQTT broker Provena ingests from is running, and prints its URL (the only line on stdout).
 #
 # By default that is Provena's own Mosquitto, with Provena's delivery settings (network/mosquitto/conf.d:
-# persistence, no queue limits), on 127.0.0.1:$PROVENA_BROKER_PORT (11883) with its state, log and pid file under
-# .provena/mosquitto/ (PROVENA_MOSQUITTO_STATE moves it). A broker that merely answers on some port is never taken
-# for it: Debian's own Mosquitto on 1883, for one, drops QoS 1 messages past 1,000 queued.
+# persistence, no queue limits, a 20 KiB packet size limit), on 127.0.0.1:$PROVENA_BROKER_PORT (11883) with its
+# state, log and pid file under .provena/mosquitto/ (PROVENA_MOSQUITTO_STATE moves it). A broker that merely
+# answers on some port is never taken for it: Debian's own Mosquitto on 1883, for one, drops QoS 1 messages past
+# 1,000 queued.
 #
 # PROVENA_MQTT_URL names another broker instead: used as it is when it answers (its settings are then its
 # operator's business, and this says so); started like our own when nothing answers on a local address.
@@ -71,7 +72,7 @@ cat >"$state/mosquitto.conf" <<CONF
 listener $port 127.0.0.1
 allow_anonymous true
 persistence_location $state/
-# Provena's delivery settings: persistence, no queue limits, TCP_NODELAY.
+# Provena's delivery settings: persistence, no queue limits, TCP_NODELAY, the packet size limit.
 include_dir $PWD/network/mosquitto/conf.d
 pid_file $state/mosquitto.pid
 log_dest file $state/mosquitto.log

@@ -4,6 +4,7 @@
 module.exports = {
   displayName: 'fabric',
   rootDir: __dirname,
+  setupFilesAfterEnv: [`${__dirname}/../support/scratch-tmpdir.js`],
   testEnvironment: 'node',
   transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/../../tsconfig.jest.json' }] },
   moduleNameMapper: {

@@ -39,7 +39,7 @@ export {
   Topics,
   deviceIdOfReadingTopic,
   parseReadingReceipt,
-  readingReceipt,
+  readingReceipts,
   type ReadingReceipt,
   type RejectionNotice,
 } from './topics';

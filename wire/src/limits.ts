@@ -13,6 +13,13 @@ export const Limits = {
   maxTextLength: 512,
   /** Readings in one RecordReadings transaction. Measured: see the chaincode README. */
   maxReadingsPerBatch: 500,
+  /**
+   * Sequence numbers in one receipt (`ReadingReceipt`). A transaction's readings of one device are split over as
+   * many receipts as needed, so that a receipt, like a reading, fits in `maxEnvelopeBytes` (100 of the largest
+   * numbers, a 64-character device id and a transaction id: about 1,900 bytes) and one broker packet limit fits
+   * every message on a device's topics.
+   */
+  maxReceiptSeqs: 100,
   /** Largest sequence number: keeps it an exact JSON number everywhere. */
   maxSeq: Number.MAX_SAFE_INTEGER,
   /** Device timestamps before this (2020-01-01) are certainly a broken clock. */

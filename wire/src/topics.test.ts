@@ -2,7 +2,8 @@ import {
   checkClockSkew,
   deviceIdOfReadingTopic,
   parseReadingReceipt,
-  readingReceipt,
+  readingReceipts,
+  Limits,
   Topics,
   type Reading,
 } from './index';
@@ -43,9 +44,22 @@ describe('reading receipts', () => {
   });
 
   it('lists sequence numbers ascending and once, as devices parse them', () => {
-    const receipt = readingReceipt('reefer-0001', [7, 3, 7, 5], txId);
-    expect(receipt.seqs).toEqual([3, 5, 7]);
+    const [receipt, ...more] = readingReceipts('reefer-0001', [7, 3, 7, 5], txId);
+    expect(more).toEqual([]);
+    expect(receipt?.seqs).toEqual([3, 5, 7]);
     expect(parseReadingReceipt('reefer-0001', encode(receipt))).toEqual(receipt);
+  });
+
+  it('splits a whole batch of one device into receipts that each fit an envelope', () => {
+    const id = 'd'.repeat(Limits.maxIdLength);
+    const seqs = Array.from({ length: Limits.maxReadingsPerBatch }, (_, i) => Limits.maxSeq - i);
+    const receipts = readingReceipts(id, seqs, txId);
+    expect(receipts).toHaveLength(Limits.maxReadingsPerBatch / Limits.maxReceiptSeqs);
+    expect(receipts.flatMap((r) => r.seqs)).toEqual([...seqs].sort((a, b) => a - b));
+    for (const receipt of receipts) {
+      expect(Buffer.byteLength(JSON.stringify(receipt))).toBeLessThanOrEqual(Limits.maxEnvelopeBytes);
+      expect(parseReadingReceipt(id, encode(receipt))).toEqual(receipt);
+    }
   });
 
   it.each([

@@ -49,19 +49,25 @@ export interface RejectionNotice {
  */
 export interface ReadingReceipt {
   deviceId: string;
-  /** Ascending, no repeats, at least one. */
+  /** Ascending, no repeats, at least one and at most `Limits.maxReceiptSeqs`. */
   seqs: number[];
   /** The Fabric transaction that committed (or found) them. */
   txId: string;
 }
 
-/** Sequence numbers one receipt may list: a transaction never holds more readings than this. */
-const MAX_RECEIPT_SEQS = Limits.maxReadingsPerBatch;
 const TX_ID_PATTERN = /^[0-9a-f]{64}$/;
 
-/** Builds a receipt from the sequence numbers of one device committed in one transaction (any order, repeats allowed). */
-export function readingReceipt(deviceId: string, seqs: Iterable<number>, txId: string): ReadingReceipt {
-  return { deviceId, seqs: [...new Set(seqs)].sort((a, b) => a - b), txId };
+/**
+ * The receipts for the sequence numbers of one device committed in one transaction (any order, repeats allowed):
+ * ascending, at most `Limits.maxReceiptSeqs` per receipt.
+ */
+export function readingReceipts(deviceId: string, seqs: Iterable<number>, txId: string): ReadingReceipt[] {
+  const sorted = [...new Set(seqs)].sort((a, b) => a - b);
+  const receipts: ReadingReceipt[] = [];
+  for (let i = 0; i < sorted.length; i += Limits.maxReceiptSeqs) {
+    receipts.push({ deviceId, seqs: sorted.slice(i, i + Limits.maxReceiptSeqs), txId });
+  }
+  return receipts;
 }
 
 /**
@@ -70,7 +76,7 @@ export function readingReceipt(deviceId: string, seqs: Iterable<number>, txId: s
  * cannot trust, so a malformed one is ignored and the reading is sent again.
  */
 export function parseReadingReceipt(deviceId: string, payload: Uint8Array): ReadingReceipt | undefined {
-  if (payload.byteLength > Limits.maxEnvelopeBytes * 8) return undefined;
+  if (payload.byteLength > Limits.maxEnvelopeBytes) return undefined;
   let value: unknown;
   try {
     value = parseStrictJson(Buffer.from(payload).toString('utf8'));
@@ -82,7 +88,7 @@ export function parseReadingReceipt(deviceId: string, payload: Uint8Array): Read
   if (Object.keys(r).some((k) => k !== 'deviceId' && k !== 'seqs' && k !== 'txId')) return undefined;
   if (r.deviceId !== deviceId || typeof r.txId !== 'string' || !TX_ID_PATTERN.test(r.txId)) return undefined;
   const seqs = r.seqs;
-  if (!Array.isArray(seqs) || seqs.length === 0 || seqs.length > MAX_RECEIPT_SEQS) return undefined;
+  if (!Array.isArray(seqs) || seqs.length === 0 || seqs.length > Limits.maxReceiptSeqs) return undefined;
   for (let i = 0; i < seqs.length; i++) {
     const seq: unknown = seqs[i];
     if (!Number.isSafeInteger(seq) || (seq as number) < 1) return undefined;

@@ -1,6 +1,7 @@
 import type { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
 import { API_KEY_SCHEME, ERROR_BODY_SCHEMA, ERROR_SCHEMA_NAME } from './api-docs.decorators';
+import { documentIdempotencyKey } from './idempotency/idempotency.openapi';
 
 /**
  * Serves the API's OpenAPI description: the UI at `/docs`, the JSON at `/docs/json`. Both are public (Swagger's
@@ -28,13 +29,13 @@ export function setupOpenApi(app: INestApplication): OpenAPIObject {
     )
     .build();
   const created = SwaggerModule.createDocument(app, config);
-  const document: OpenAPIObject = {
+  const document: OpenAPIObject = documentIdempotencyKey({
     ...created,
     components: {
       ...created.components,
       schemas: { ...created.components?.schemas, [ERROR_SCHEMA_NAME]: ERROR_BODY_SCHEMA },
     },
-  };
+  });
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs/json', yamlDocumentUrl: 'docs/yaml' });
   return document;
 }

@@ -32,6 +32,12 @@ export interface MqttSessionOptions {
    * rest.
    */
   readonly receiveMaximum: number;
+  /**
+   * MQTT 5 Maximum Packet Size, bytes: the broker must drop, not deliver, any packet for us larger than this
+   * (MQTT 5 section 3.1.2.11.4), so an oversized publish never costs the gateway a buffer. None: MQTT's own
+   * 256 MB.
+   */
+  readonly maximumPacketSize?: number;
   readonly keepaliveSeconds: number;
   /** Reconnect delays: starts at min, doubles per failed attempt up to max. */
   readonly reconnectMinMs: number;
@@ -44,6 +50,8 @@ export interface MqttSessionOptions {
 type Pending = { messageId: number; acked: boolean };
 
 const PROTOCOL_VERSION = 5;
+/** The largest packet MQTT can frame: a 4-byte remaining length (268,435,455) and 5 bytes of fixed header. */
+const MQTT_LARGEST_PACKET = 268_435_460;
 
 /**
  * A small MQTT 5 subscriber that acknowledges a QoS 1 message only when the application says so, while later
@@ -73,6 +81,17 @@ export class MqttSession {
     if (url.protocol !== 'mqtt:') throw new Error(`MQTT URL must be mqtt://host:port, got ${url.protocol}`);
     if (options.receiveMaximum < 1 || options.receiveMaximum > 65535) {
       throw new Error('receiveMaximum must be 1..65535');
+    }
+    const maximumPacketSize = options.maximumPacketSize;
+    if (
+      maximumPacketSize !== undefined &&
+      !(
+        Number.isInteger(maximumPacketSize) &&
+        maximumPacketSize >= 1 &&
+        maximumPacketSize <= MQTT_LARGEST_PACKET
+      )
+    ) {
+      throw new Error(`maximumPacketSize must be 1..${MQTT_LARGEST_PACKET}`);
     }
     this.#options = options;
     this.#reconnectDelay = options.reconnectMinMs;
@@ -162,6 +181,9 @@ export class MqttSession {
         properties: {
           sessionExpiryInterval: this.#options.sessionExpirySeconds,
           receiveMaximum: this.#options.receiveMaximum,
+          ...(this.#options.maximumPacketSize !== undefined && {
+            maximumPacketSize: this.#options.maximumPacketSize,
+          }),
         },
       });
     });
@@ -235,17 +257,6 @@ export class MqttSession {
       return;
     }
     const entry: Pending = { messageId, acked: false };
-    if (process.env.DEBUG_RM && this.#pending.length >= this.#options.receiveMaximum)
-      console.log(
-        'over',
-        this.#pending.length,
-        messageId,
-        packet.dup,
-        this.#pending.filter((p) => p.acked).length,
-        this.#pending.some((p) => p.messageId === messageId),
-        this.#pending[0]?.messageId,
-        this.#generation,
-      );
     this.#pending.push(entry);
     let done = false;
     this.#options.onMessage({

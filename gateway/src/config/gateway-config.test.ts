@@ -1,7 +1,13 @@
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigError, loadGatewayConfig, type FabricConnectionFile } from './gateway-config';
+import {
+  ConfigError,
+  DEFAULT_MQTT_MAX_PACKET_BYTES,
+  LARGEST_READING_PACKET_BYTES,
+  loadGatewayConfig,
+  type FabricConnectionFile,
+} from './gateway-config';
 
 function identitiesFile(content: unknown): string {
   const file = join(mkdtempSync(join(tmpdir(), 'provena-config-')), 'identities.json');
@@ -334,3 +340,70 @@ function mkdirp(dir: string): string {
   mkdirSync(dir, { recursive: true });
   return dir;
 }
+
+describe('the edge limits (issue 13)', () => {
+  it('defaults to bounds on packets, caches, the readiness probe, unauthenticated requests and idempotency keys', () => {
+    const config = loadGatewayConfig(minimal());
+    expect(config.mqtt.maxPacketBytes).toBe(DEFAULT_MQTT_MAX_PACKET_BYTES);
+    expect(DEFAULT_MQTT_MAX_PACKET_BYTES).toBe(3072);
+    expect(config.ingest.deviceCacheMaxEntries).toBe(10_000);
+    expect(config.http.readyCacheMs).toBe(2000);
+    expect(config.api.unauthenticatedRateLimitPerMinute).toBe(60);
+    expect(config.api.idempotency).toEqual({ ttlMs: 86_400_000, maxEntries: 10_000 });
+  });
+
+  it('takes each from its variable', () => {
+    const config = loadGatewayConfig(
+      minimal({
+        PROVENA_MQTT_MAX_PACKET_BYTES: '4096',
+        PROVENA_DEVICE_CACHE_MAX_ENTRIES: '500',
+        PROVENA_READY_CACHE_MS: '0',
+        PROVENA_UNAUTHENTICATED_RATE_LIMIT_PER_MINUTE: '5',
+        PROVENA_IDEMPOTENCY_TTL_MS: '60000',
+        PROVENA_IDEMPOTENCY_MAX_KEYS: '7',
+      }),
+    );
+    expect(config.mqtt.maxPacketBytes).toBe(4096);
+    expect(config.ingest.deviceCacheMaxEntries).toBe(500);
+    expect(config.http.readyCacheMs).toBe(0);
+    expect(config.api.unauthenticatedRateLimitPerMinute).toBe(5);
+    expect(config.api.idempotency).toEqual({ ttlMs: 60_000, maxEntries: 7 });
+  });
+
+  it('refuses a maximum packet size below the largest valid reading, saying why', () => {
+    const problems = problemsOf(
+      minimal({ PROVENA_MQTT_MAX_PACKET_BYTES: String(LARGEST_READING_PACKET_BYTES - 1) }),
+    );
+    expect(problems).toEqual([
+      `PROVENA_MQTT_MAX_PACKET_BYTES: must be at least ${LARGEST_READING_PACKET_BYTES}: the largest valid signed reading (2048 bytes) on the longest reading topic would never reach the gateway`,
+    ]);
+    expect(
+      loadGatewayConfig(minimal({ PROVENA_MQTT_MAX_PACKET_BYTES: String(LARGEST_READING_PACKET_BYTES) })).mqtt
+        .maxPacketBytes,
+    ).toBe(LARGEST_READING_PACKET_BYTES);
+  });
+
+  it('names every bad limit at once', () => {
+    const problems = problemsOf(
+      minimal({
+        PROVENA_MQTT_MAX_PACKET_BYTES: '300000000',
+        PROVENA_DEVICE_CACHE_MAX_ENTRIES: '0',
+        PROVENA_READY_CACHE_MS: 'soon',
+        PROVENA_UNAUTHENTICATED_RATE_LIMIT_PER_MINUTE: '0',
+        PROVENA_IDEMPOTENCY_TTL_MS: '999',
+        PROVENA_IDEMPOTENCY_MAX_KEYS: '-1',
+      }),
+    );
+    expect(problems.map((p) => p.split(':')[0]).sort()).toEqual(
+      [
+        'PROVENA_DEVICE_CACHE_MAX_ENTRIES',
+        'PROVENA_IDEMPOTENCY_MAX_KEYS',
+        'PROVENA_IDEMPOTENCY_TTL_MS',
+        'PROVENA_MQTT_MAX_PACKET_BYTES',
+        'PROVENA_READY_CACHE_MS',
+        'PROVENA_UNAUTHENTICATED_RATE_LIMIT_PER_MINUTE',
+      ].sort(),
+    );
+    expect(problems).toContain("PROVENA_MQTT_MAX_PACKET_BYTES: must be at most 268435460, MQTT's own limit");
+  });
+});

@@ -2,8 +2,10 @@ import { loadForecastingConfig, type ForecastingConfig } from '@provena/forecast
 import { accessSync, constants, readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { isAbsolute } from 'node:path';
-import { ID_PATTERN } from '@provena/wire';
+import { ID_PATTERN, Limits, Topics } from '@provena/wire';
 import { z } from 'zod';
+import { DEFAULT_READY_CACHE_MS } from '../health/ready-probe';
+import { DEFAULT_DEVICE_CACHE_MAX_ENTRIES } from '../ingest/device-keys';
 import type {
   FabricIdentityConfig,
   FabricLedgerOptions,
@@ -15,12 +17,24 @@ import type {
  * values where a measurement exists (see README "Configuration").
  */
 export interface GatewayConfig {
-  readonly http: { readonly host: string; readonly port: number };
+  readonly http: {
+    readonly host: string;
+    readonly port: number;
+    /**
+     * How long `/ready` answers from one ledger probe. Optional only so hand-built configurations (tests,
+     * benchmarks) compile; the loader always sets it, and so do the other optional settings below.
+     */
+    readonly readyCacheMs?: number;
+  };
   readonly api: {
     readonly apiKeysFile: string;
     readonly rateLimitPerMinute: number;
     readonly maxPageSize: number;
     readonly forecastDirectory: string;
+    /** Requests without a valid API key one client address may make per minute. */
+    readonly unauthenticatedRateLimitPerMinute?: number;
+    /** How long, and for how many keys at most, the answer to a write with an `Idempotency-Key` is replayed. */
+    readonly idempotency?: { readonly ttlMs: number; readonly maxEntries: number };
   };
   readonly mqtt: {
     readonly url: string;
@@ -34,6 +48,8 @@ export interface GatewayConfig {
     readonly shareGroup: string | null;
     readonly sessionExpirySeconds: number;
     readonly keepaliveSeconds: number;
+    /** MQTT 5 Maximum Packet Size: the broker drops, rather than delivers, any packet for us larger than this. */
+    readonly maxPacketBytes?: number;
   };
   readonly ingest: {
     /** The organisation whose operator identity records readings. */
@@ -45,6 +61,8 @@ export interface GatewayConfig {
     readonly maxInFlight: number;
     readonly maxClockAheadMs: number;
     readonly deviceCacheTtlMs: number;
+    /** Devices whose keys are cached at most (and as many ids remembered as unknown). */
+    readonly deviceCacheMaxEntries?: number;
     readonly retryMinDelayMs: number;
     readonly retryMaxDelayMs: number;
     /**
@@ -73,6 +91,26 @@ export const DEFAULT_API_KEYS_FILE = '.provena/api-keys.json';
  * relative to the working directory; read unless PROVENA_FABRIC_CONNECTION names another file.
  */
 export const DEFAULT_FABRIC_CONNECTION_FILE = '.provena/network/connection.json';
+
+/**
+ * The largest PUBLISH a valid reading makes, as MQTT 5 frames it without properties: fixed header (1 byte and a
+ * 2-byte remaining length), topic (2-byte length and the longest reading topic), packet id (2), an empty property
+ * list (1), then the largest envelope the wire format allows. A smaller Maximum Packet Size would lose good
+ * readings without a word to their devices.
+ */
+export const LARGEST_READING_PACKET_BYTES =
+  1 + 2 + 2 + Topics.readings('x'.repeat(Limits.maxIdLength)).length + 2 + 1 + Limits.maxEnvelopeBytes;
+
+/**
+ * The largest envelope and 1 KiB: about 100 bytes of topic and header, the rest for the MQTT 5 properties a
+ * device may set (user properties, content type), which the broker passes on. A slightly oversized reading (the
+ * simulator's `oversized` mode) still reaches the edge check and its device is told TOO_LARGE; anything larger is
+ * dropped by the broker before it costs the gateway a buffer.
+ */
+export const DEFAULT_MQTT_MAX_PACKET_BYTES = Limits.maxEnvelopeBytes + 1024;
+
+/** MQTT's own ceiling: a 4-byte remaining length (268,435,455) and the 5 bytes of fixed header. */
+const MQTT_LARGEST_PACKET_BYTES = 268_435_460;
 
 /** The variables that, together, connect without a connection file (the single-peer form). */
 const EXPLICIT_FABRIC_VARIABLES = [
@@ -136,6 +174,10 @@ const envSchema = z.object({
   PROVENA_HTTP_PORT: int(1, 65535, 3000),
   PROVENA_API_KEYS_FILE: text.default(DEFAULT_API_KEYS_FILE),
   PROVENA_RATE_LIMIT_PER_MINUTE: int(1, 1_000_000, 600),
+  PROVENA_UNAUTHENTICATED_RATE_LIMIT_PER_MINUTE: int(1, 1_000_000, 60),
+  PROVENA_IDEMPOTENCY_TTL_MS: int(1_000, 7 * 86_400_000, 86_400_000),
+  PROVENA_IDEMPOTENCY_MAX_KEYS: int(1, 1_000_000, 10_000),
+  PROVENA_READY_CACHE_MS: int(0, 60_000, DEFAULT_READY_CACHE_MS),
   PROVENA_MAX_PAGE_SIZE: int(1, 200, 200),
   PROVENA_MQTT_URL: z
     .string()
@@ -147,6 +189,15 @@ const envSchema = z.object({
   PROVENA_MQTT_SHARE_GROUP: id.optional(),
   PROVENA_MQTT_SESSION_EXPIRY_S: int(60, 4_294_967_295, 7 * 24 * 3600),
   PROVENA_MQTT_KEEPALIVE_S: int(5, 3600, 30),
+  PROVENA_MQTT_MAX_PACKET_BYTES: z.coerce
+    .number()
+    .int()
+    .min(
+      LARGEST_READING_PACKET_BYTES,
+      `must be at least ${LARGEST_READING_PACKET_BYTES}: the largest valid signed reading (${Limits.maxEnvelopeBytes} bytes) on the longest reading topic would never reach the gateway`,
+    )
+    .max(MQTT_LARGEST_PACKET_BYTES, `must be at most ${MQTT_LARGEST_PACKET_BYTES}, MQTT's own limit`)
+    .default(DEFAULT_MQTT_MAX_PACKET_BYTES),
   PROVENA_INGEST_ORG: id,
   PROVENA_INGEST_BATCH_SIZE: int(1, 500, 200),
   PROVENA_INGEST_BATCH_WINDOW_MS: int(0, 10_000, 50),
@@ -154,6 +205,7 @@ const envSchema = z.object({
   PROVENA_INGEST_MAX_IN_FLIGHT: int(1, 65535, 2000),
   PROVENA_INGEST_MAX_CLOCK_AHEAD_MS: int(0, 86_400_000, 300_000),
   PROVENA_DEVICE_CACHE_TTL_MS: int(0, 86_400_000, 60_000),
+  PROVENA_DEVICE_CACHE_MAX_ENTRIES: int(1, 10_000_000, DEFAULT_DEVICE_CACHE_MAX_ENTRIES),
   PROVENA_INGEST_RETRY_MIN_MS: int(1, 60_000, 200),
   PROVENA_INGEST_RETRY_MAX_MS: int(1, 600_000, 5_000),
   PROVENA_INGEST_RETRY_BOUND_MS: int(1_000, 86_400_000, 300_000),
@@ -224,12 +276,14 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv): GatewayConfig {
   if (problems.length > 0 || !parsed.success || !fabric) throw new ConfigError(problems);
   const e = parsed.data;
   return {
-    http: { host: e.PROVENA_HTTP_HOST, port: e.PROVENA_HTTP_PORT },
+    http: { host: e.PROVENA_HTTP_HOST, port: e.PROVENA_HTTP_PORT, readyCacheMs: e.PROVENA_READY_CACHE_MS },
     api: {
       apiKeysFile: e.PROVENA_API_KEYS_FILE,
       rateLimitPerMinute: e.PROVENA_RATE_LIMIT_PER_MINUTE,
       maxPageSize: e.PROVENA_MAX_PAGE_SIZE,
       forecastDirectory: e.PROVENA_FORECAST_DIR,
+      unauthenticatedRateLimitPerMinute: e.PROVENA_UNAUTHENTICATED_RATE_LIMIT_PER_MINUTE,
+      idempotency: { ttlMs: e.PROVENA_IDEMPOTENCY_TTL_MS, maxEntries: e.PROVENA_IDEMPOTENCY_MAX_KEYS },
     },
     mqtt: {
       url: e.PROVENA_MQTT_URL,
@@ -240,6 +294,7 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv): GatewayConfig {
       shareGroup: e.PROVENA_MQTT_SHARE_GROUP ?? null,
       sessionExpirySeconds: e.PROVENA_MQTT_SESSION_EXPIRY_S,
       keepaliveSeconds: e.PROVENA_MQTT_KEEPALIVE_S,
+      maxPacketBytes: e.PROVENA_MQTT_MAX_PACKET_BYTES,
     },
     ingest: {
       org: e.PROVENA_INGEST_ORG,
@@ -249,6 +304,7 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv): GatewayConfig {
       maxInFlight: e.PROVENA_INGEST_MAX_IN_FLIGHT,
       maxClockAheadMs: e.PROVENA_INGEST_MAX_CLOCK_AHEAD_MS,
       deviceCacheTtlMs: e.PROVENA_DEVICE_CACHE_TTL_MS,
+      deviceCacheMaxEntries: e.PROVENA_DEVICE_CACHE_MAX_ENTRIES,
       retryMinDelayMs: e.PROVENA_INGEST_RETRY_MIN_MS,
       retryMaxDelayMs: e.PROVENA_INGEST_RETRY_MAX_MS,
       retryBoundMs: e.PROVENA_INGEST_RETRY_BOUND_MS,

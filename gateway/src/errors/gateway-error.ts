@@ -16,6 +16,10 @@ export const GatewayErrorCode = {
   LedgerUnavailable: 'LEDGER_UNAVAILABLE',
   /** The transaction was ordered but Fabric marked it invalid (e.g. MVCC_READ_CONFLICT after every retry). */
   CommitFailed: 'COMMIT_FAILED',
+  /** An `Idempotency-Key` sent again with another request (method, path or body) than the one it first came with. */
+  IdempotencyKeyReused: 'IDEMPOTENCY_KEY_REUSED',
+  /** The first request with this `Idempotency-Key` is still running; retry after `Retry-After` for its answer. */
+  IdempotencyInProgress: 'IDEMPOTENCY_IN_PROGRESS',
 } as const;
 
 export type GatewayErrorCode = (typeof GatewayErrorCode)[keyof typeof GatewayErrorCode];

@@ -1,10 +1,10 @@
 import { Topics, type ReadingReceipt, type RejectionNotice } from '@provena/wire';
 import { MqttSession } from '../broker/mqtt-session';
-import type { GatewayConfig } from '../config/gateway-config';
+import { DEFAULT_MQTT_MAX_PACKET_BYTES, type GatewayConfig } from '../config/gateway-config';
 import type { LedgerPort } from '../ledger/ledger.port';
 import { redriveDeadLetters, type RedriveResult } from './dead-letter-redrive';
 import { newFileDeadLetterStore, type DeadLetter, type DeadLetterStore } from './dead-letter.store';
-import { DeviceKeyDirectory } from './device-keys';
+import { DeviceKeyDirectory, isDeviceKeyMetrics } from './device-keys';
 import { ReadingIngest, type IngestLog, type IngestMetrics } from './reading-ingest';
 
 export interface IngestWiringOptions {
@@ -75,7 +75,9 @@ export function wireIngest(options: IngestWiringOptions): IngestWiring {
       actor,
       ttlMs: ingest.deviceCacheTtlMs,
       unknownTtlMs: UNKNOWN_DEVICE_TTL_MS,
+      ...(ingest.deviceCacheMaxEntries !== undefined && { maxEntries: ingest.deviceCacheMaxEntries }),
       now: Date.now,
+      ...(isDeviceKeyMetrics(options.metrics) && { metrics: options.metrics }),
     }),
     notify,
     receipt,
@@ -104,6 +106,7 @@ export function wireIngest(options: IngestWiringOptions): IngestWiring {
     subscription: mqtt.shareGroup === null ? Topics.allReadings() : Topics.sharedReadings(mqtt.shareGroup),
     sessionExpirySeconds: mqtt.sessionExpirySeconds,
     receiveMaximum: ingest.maxInFlight,
+    maximumPacketSize: mqtt.maxPacketBytes ?? DEFAULT_MQTT_MAX_PACKET_BYTES,
     keepaliveSeconds: mqtt.keepaliveSeconds,
     reconnectMinMs: options.reconnect?.minMs ?? 100,
     reconnectMaxMs: options.reconnect?.maxMs ?? 10_000,

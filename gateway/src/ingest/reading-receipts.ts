@@ -1,4 +1,4 @@
-import { readingReceipt, type ReadingReceipt, type SignedReading } from '@provena/wire';
+import { readingReceipts, type ReadingReceipt, type SignedReading } from '@provena/wire';
 
 /** The chaincode's verdict on one reading of a RecordReadings transaction. */
 export interface ReadingVerdict {
@@ -10,7 +10,8 @@ export interface ReadingVerdict {
 /**
  * The receipts one committed RecordReadings transaction earns: per device, the sequence numbers it accepted or
  * found on the ledger already (a duplicate is a resend of a reading that is there, and the device needs to hear
- * so to stop resending it). Refused readings earn a rejection notice instead.
+ * so to stop resending it), split so that each receipt fits an envelope. Refused readings earn a rejection notice
+ * instead.
  */
 export function receiptsOf(
   readings: readonly SignedReading[],
@@ -25,5 +26,5 @@ export function receiptsOf(
     if (seqs) seqs.push(seq);
     else byDevice.set(deviceId, [seq]);
   });
-  return [...byDevice].map(([deviceId, seqs]) => readingReceipt(deviceId, seqs, txId));
+  return [...byDevice].flatMap(([deviceId, seqs]) => readingReceipts(deviceId, seqs, txId));
 }

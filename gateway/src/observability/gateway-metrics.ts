@@ -1,8 +1,9 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { DeviceKeyMetrics } from '../ingest/device-keys';
 import type { IngestMetrics } from '../ingest/reading-ingest';
 
 /** The gateway's Prometheus series. One registry per instance, so tests never share counters. */
-export class GatewayMetrics implements IngestMetrics {
+export class GatewayMetrics implements IngestMetrics, DeviceKeyMetrics {
   readonly registry = new Registry();
   readonly #received = new Counter({
     name: 'provena_readings_received_total',
@@ -80,6 +81,18 @@ export class GatewayMetrics implements IngestMetrics {
     collect: (): void => this.#oldestUnacknowledged.set(this.#oldestSource() / 1000),
   });
 
+  readonly #unknownDeviceQueries = new Counter({
+    name: 'provena_ingest_unknown_device_queries_total',
+    help: 'Ledger queries that found no such device: what readings from unregistered ids cost (one per id per second at most)',
+    registers: [this.registry],
+  });
+  readonly #deviceKeysEvicted = new Counter({
+    name: 'provena_ingest_device_keys_evicted_total',
+    help: 'Device-key cache entries dropped to stay within PROVENA_DEVICE_CACHE_MAX_ENTRIES, by kind (known device, unknown id)',
+    labelNames: ['kind'] as const,
+    registers: [this.registry],
+  });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry });
   }
@@ -122,5 +135,11 @@ export class GatewayMetrics implements IngestMetrics {
   }
   deadLetterRefused(count: number): void {
     this.#deadLetterRefused.inc(count);
+  }
+  unknownDeviceQueried(): void {
+    this.#unknownDeviceQueries.inc();
+  }
+  deviceKeysEvicted(kind: 'known' | 'unknown'): void {
+    this.#deviceKeysEvicted.inc({ kind });
   }
 }

@@ -1,11 +1,16 @@
-import { Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
+import { Inject, Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { Response } from 'express';
 import { GatewayError, GatewayErrorCode } from '../../errors/gateway-error';
-import { FixedWindowRateLimiter } from '../rate-limit/rate-limiter';
+import { clientAddressKey } from '../rate-limit/client-address';
+import {
+  FixedWindowRateLimiter,
+  UNAUTHENTICATED_RATE_LIMITER,
+  type RateDecision,
+} from '../rate-limit/rate-limiter';
 import { ApiKeyStore } from './api-key.store';
 import type { AuthenticatedRequest } from './current-principal.decorator';
-import type { ApiRole } from './principal';
+import type { ApiRole, Principal } from './principal';
 import { IS_PUBLIC } from './public.decorator';
 import { ROLES } from './roles.decorator';
 
@@ -15,6 +20,11 @@ const BEARER = /^Bearer +(\S+)$/i;
  * The API's one global guard, in a fixed order: authenticate the API key (401), count the request against the
  * key's rate limit (429), check the route's roles (403). Rate limiting comes before the role check so a client
  * hammering routes it may not call is throttled all the same. Routes marked `@Public()` skip all three.
+ *
+ * A request without a valid key counts against its client address instead (IPv4, or IPv6 /64): past that
+ * allowance it is answered 429 RATE_LIMITED rather than 401, so scanning for keys or a client stuck on a revoked
+ * one is told to back off. The key is checked first, so a valid key from an address that also sends bad ones
+ * (clients behind one NAT) keeps working; checking costs one file stat and one SHA-256.
  */
 @Injectable()
 export class AccessGuard implements CanActivate {
@@ -22,6 +32,7 @@ export class AccessGuard implements CanActivate {
     private readonly reflector: Reflector,
     private readonly keys: ApiKeyStore,
     private readonly limiter: FixedWindowRateLimiter,
+    @Inject(UNAUTHENTICATED_RATE_LIMITER) private readonly unauthenticated: FixedWindowRateLimiter,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -30,19 +41,25 @@ export class AccessGuard implements CanActivate {
     const http = context.switchToHttp();
     const request = http.getRequest<AuthenticatedRequest>();
     const token = BEARER.exec(request.headers.authorization ?? '')?.[1];
-    const principal = await this.keys.authenticate(token);
+    let principal: Principal;
+    try {
+      principal = await this.keys.authenticate(token);
+    } catch (err) {
+      if (err instanceof GatewayError && err.code === GatewayErrorCode.Unauthenticated) {
+        // Express's request.ip is the socket's peer ('trust proxy' is off): behind a reverse proxy, every client
+        // shares the proxy's allowance.
+        const rate = this.unauthenticated.take(clientAddressKey(request.ip ?? request.socket.remoteAddress));
+        if (!rate.allowed) {
+          throw rateLimited(http.getResponse<Response>(), rate, 'too many requests without a valid API key');
+        }
+      }
+      throw err;
+    }
     request.principal = principal;
 
     const rate = this.limiter.take(principal.keyId);
     if (!rate.allowed) {
-      http.getResponse<Response>().setHeader('Retry-After', String(rate.retryAfterSeconds));
-      throw new GatewayError(
-        GatewayErrorCode.RateLimited,
-        'too many requests for this API key; retry later',
-        {
-          retryAfterSeconds: rate.retryAfterSeconds,
-        },
-      );
+      throw rateLimited(http.getResponse<Response>(), rate, 'too many requests for this API key');
     }
 
     const roles = this.reflector.getAllAndOverride<ApiRole[] | undefined>(ROLES, targets);
@@ -54,4 +71,11 @@ export class AccessGuard implements CanActivate {
     }
     return true;
   }
+}
+
+function rateLimited(response: Response, rate: RateDecision, what: string): GatewayError {
+  response.setHeader('Retry-After', String(rate.retryAfterSeconds));
+  return new GatewayError(GatewayErrorCode.RateLimited, `${what}; retry later`, {
+    retryAfterSeconds: rate.retryAfterSeconds,
+  });
 }

@@ -23,6 +23,8 @@ describe('httpErrorOf', () => {
     ['INVALID_ARGUMENT', 422],
     ['VALIDATION_FAILED', 400],
     ['RATE_LIMITED', 429],
+    ['IDEMPOTENCY_KEY_REUSED', 422],
+    ['IDEMPOTENCY_IN_PROGRESS', 409],
     ['LEDGER_UNAVAILABLE', 503],
     ['COMMIT_FAILED', 503],
     ['INTERNAL', 500],

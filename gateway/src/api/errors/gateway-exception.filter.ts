@@ -26,6 +26,10 @@ export const HTTP_STATUS_OF_CODE: Readonly<Record<GatewayErrorCode, number>> = {
   INVALID_ARGUMENT: 422,
   VALIDATION_FAILED: 400,
   RATE_LIMITED: 429,
+  // The body is well formed, but the key promised it would be the first request's body: unprocessable (IETF
+  // httpapi Idempotency-Key draft).
+  IDEMPOTENCY_KEY_REUSED: 422,
+  IDEMPOTENCY_IN_PROGRESS: 409,
   LEDGER_UNAVAILABLE: 503,
   COMMIT_FAILED: 503,
   INTERNAL: 500,

@@ -47,3 +47,36 @@ describe('FixedWindowRateLimiter', () => {
     expect(() => new FixedWindowRateLimiter({ limit: 1.5 })).toThrow(RangeError);
   });
 });
+
+describe('FixedWindowRateLimiter with maxKeys', () => {
+  let now = 0;
+  beforeEach(() => {
+    now = 1_000_000;
+  });
+
+  it('holds at most maxKeys keys under a flood of new ones, forgetting the oldest windows first', () => {
+    const rl = new FixedWindowRateLimiter({ limit: 2, windowMs: 60_000, maxKeys: 100, now: () => now });
+    for (let i = 0; i < 10_000; i++) {
+      rl.take(`10.0.${i >> 8}.${i & 255}`);
+      expect(rl.size).toBeLessThanOrEqual(100);
+    }
+    expect(rl.size).toBe(100);
+  });
+
+  it('keeps counting a recent key while older ones make room', () => {
+    const rl = new FixedWindowRateLimiter({ limit: 2, windowMs: 60_000, maxKeys: 3, now: () => now });
+    rl.take('old');
+    now += 1;
+    rl.take('busy');
+    rl.take('busy');
+    now += 1;
+    rl.take('a');
+    rl.take('b'); // 'old' goes: it started first
+    expect(rl.take('busy').allowed).toBe(false);
+    expect(rl.take('old')).toMatchObject({ allowed: true, remaining: 1 });
+  });
+
+  it('refuses a maxKeys that is not a positive integer', () => {
+    expect(() => new FixedWindowRateLimiter({ limit: 1, maxKeys: 0 })).toThrow(RangeError);
+  });
+});
