@@ -13,6 +13,7 @@ module.exports = {
   // the built gateway with Fabric unreachable on purpose and reads no ledger).
   testMatch: [
     'app',
+    'epcis',
     'fault-api-abuse',
     'fault-broker-loss-receipts',
     'fault-custody-race',
@@ -23,6 +24,7 @@ module.exports = {
     'gateway-sigkill',
     'hostile-devices',
     'ingest-broker',
+    'secure-broker',
     'simulator-demo',
     'simulator-demo-command',
   ]

@@ -86,7 +86,8 @@ start_gateway() {
     "stop that process, or choose another port: PROVENA_HTTP_PORT=<port> npm start"
   ensure_demo_keys
   printf '\n==== gateway started %s\n' "$(date -u +%FT%TZ)" >>"$logs/gateway.log"
-  env PROVENA_FABRIC_CONNECTION="$PROVENA_NETWORK_DIR/connection.json" \
+  env "${gateway_broker_credentials[@]}" \
+    PROVENA_FABRIC_CONNECTION="$PROVENA_NETWORK_DIR/connection.json" \
     PROVENA_INGEST_ORG="${PROVENA_INGEST_ORG:-ProducerMSP}" \
     PROVENA_MQTT_URL="$mqtt_url" \
     PROVENA_HTTP_PORT="$http_port" \
@@ -145,6 +146,15 @@ bash network/network.sh up
 
 step "MQTT broker"
 mqtt_url=$(bash scripts/start-mosquitto.sh)
+# Provena's own broker takes only authenticated TLS clients: the gateway and the demo's simulator each get the
+# credentials start-mosquitto.sh issued them (KEY=VALUE lines: user, password, the broker's CA). A broker that
+# PROVENA_MQTT_URL names is its operator's: its credentials come from the environment, as they are.
+gateway_broker_credentials=() fleet_broker_credentials=()
+if [[ -z "${PROVENA_MQTT_URL:-}" ]]; then
+  broker_credentials=${PROVENA_MOSQUITTO_STATE:-$provena/mosquitto}/credentials
+  mapfile -t gateway_broker_credentials <"$broker_credentials/provena-gateway.env"
+  mapfile -t fleet_broker_credentials <"$broker_credentials/provena-fleet.env"
+fi
 
 step "Gateway"
 start_gateway
@@ -153,7 +163,8 @@ step "Forecasting service (its own process and ledger identity)"
 start_forecasting
 
 step "Demo: $scenario"
-node iot-simulator/dist/cli.js demo "$scenario" --gateway "$gateway_url" --broker "$mqtt_url" --api-keys "$demo_keys"
+env "${fleet_broker_credentials[@]}" \
+  node iot-simulator/dist/cli.js demo "$scenario" --gateway "$gateway_url" --broker "$mqtt_url" --api-keys "$demo_keys"
 
 cat <<NEXT
 

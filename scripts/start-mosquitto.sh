@@ -2,10 +2,12 @@
 # Makes sure the MQTT broker Provena ingests from is running, and prints its URL (the only line on stdout).
 #
 # By default that is Provena's own Mosquitto, with Provena's delivery settings (network/mosquitto/conf.d:
-# persistence, no queue limits, a 20 KiB packet size limit), on 127.0.0.1:$PROVENA_BROKER_PORT (11883) with its
-# state, log and pid file under .provena/mosquitto/ (PROVENA_MOSQUITTO_STATE moves it). A broker that merely
-# answers on some port is never taken for it: Debian's own Mosquitto on 1883, for one, drops QoS 1 messages past
-# 1,000 queued.
+# persistence, no queue limits, a 3 KiB packet size limit), on 127.0.0.1:$PROVENA_BROKER_PORT (11883) with its
+# state, log and pid file under .provena/mosquitto/ (PROVENA_MOSQUITTO_STATE moves it). It takes only MQTT over TLS
+# (mqtts://, a certificate from its own CA, made here once: $state/tls/ca.pem) from authenticated clients (a
+# password each, scripts/broker-credentials.sh; the gateway's and the simulator's are issued here), and its ACL
+# (network/mosquitto/acl) keeps each device to its own topics. A broker that merely answers on some port is never
+# taken for it: Debian's own Mosquitto on 1883, for one, drops QoS 1 messages past 1,000 queued.
 #
 # PROVENA_MQTT_URL names another broker instead: used as it is when it answers (its settings are then its
 # operator's business, and this says so); started like our own when nothing answers on a local address.
@@ -26,7 +28,7 @@ if [[ -n "${PROVENA_MQTT_URL:-}" ]]; then
   url=$PROVENA_MQTT_URL
   named=1
 else
-  url="mqtt://127.0.0.1:${PROVENA_BROKER_PORT:-11883}"
+  url="mqtts://127.0.0.1:${PROVENA_BROKER_PORT:-11883}"
   named=0
 fi
 hostport="${url#*://}"
@@ -68,9 +70,37 @@ fi
 bash scripts/ensure-system-packages.sh >&2
 mosquitto_bin=$(command -v mosquitto || echo /usr/sbin/mosquitto)
 mkdir -p "$state"
+
+# The broker's own CA and server certificate, made once (P-256). Clients check the broker against the CA; the
+# server certificate names 127.0.0.1 and localhost, where it listens.
+tls="$state/tls"
+if [[ ! -s "$tls/server.pem" ]]; then
+  (
+    umask 077
+    mkdir -p "$tls"
+    openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 3650 -subj "/CN=Provena broker CA" \
+      -keyout "$tls/ca.key" -out "$tls/ca.pem" 2>/dev/null
+    openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj "/CN=127.0.0.1" \
+      -keyout "$tls/server.key" -out "$tls/server.csr" 2>/dev/null
+    printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\n' >"$tls/server.ext"
+    openssl x509 -req -in "$tls/server.csr" -CA "$tls/ca.pem" -CAkey "$tls/ca.key" -CAcreateserial -days 825 \
+      -extfile "$tls/server.ext" -out "$tls/server.pem" 2>/dev/null
+    rm -f "$tls/server.csr" "$tls/server.ext"
+  ) || die 3 "could not make the broker's TLS certificate with openssl"
+  chmod 644 "$tls/ca.pem"
+  say "made the broker's CA and certificate in $tls (clients check the broker with $tls/ca.pem)"
+fi
+# The gateway's and the simulator's credentials (kept when they exist).
+PROVENA_MOSQUITTO_STATE=$state bash scripts/broker-credentials.sh provena-gateway >/dev/null
+PROVENA_MOSQUITTO_STATE=$state bash scripts/broker-credentials.sh provena-fleet >/dev/null
+
 cat >"$state/mosquitto.conf" <<CONF
 listener $port 127.0.0.1
-allow_anonymous true
+certfile $tls/server.pem
+keyfile $tls/server.key
+allow_anonymous false
+password_file $state/passwd
+acl_file $PWD/network/mosquitto/acl
 persistence_location $state/
 # Provena's delivery settings: persistence, no queue limits, TCP_NODELAY, the packet size limit.
 include_dir $PWD/network/mosquitto/conf.d
@@ -82,7 +112,8 @@ CONF
 "$mosquitto_bin" -d -c "$state/mosquitto.conf"
 for _ in $(seq 1 50); do
   if listening; then
-    say "started Provena's broker on 127.0.0.1:$port (pid $(cat "$state/mosquitto.pid"), log $state/mosquitto.log)"
+    say "started Provena's broker on 127.0.0.1:$port (TLS, password and ACL; pid $(cat "$state/mosquitto.pid"), log $state/mosquitto.log)" \
+      "clients' credentials: $state/credentials/<name>.env (scripts/broker-credentials.sh <device id> issues a device's)"
     printf '%s\n' "$url"
     exit 0
   fi

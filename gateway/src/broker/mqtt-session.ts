@@ -1,4 +1,5 @@
-import { connect as tcpConnect, type Socket } from 'node:net';
+import { connect as tcpConnect, isIP, type Socket } from 'node:net';
+import { connect as tlsConnect } from 'node:tls';
 import * as mqttPacket from 'mqtt-packet';
 
 /** A message the broker delivered, and the one way to acknowledge it. */
@@ -16,8 +17,13 @@ export interface InboundMessage {
 }
 
 export interface MqttSessionOptions {
-  /** `mqtt://host:port` */
+  /** `mqtt://host:port`, or `mqtts://host:port` for MQTT over TLS. */
   readonly url: string;
+  /**
+   * With `mqtts://`: the CA certificates (PEM) the broker's certificate must chain to, instead of the system's.
+   * The broker's name is checked against its certificate either way.
+   */
+  readonly ca?: string | Buffer;
   /** Stable across restarts: the broker keeps this client's session (subscriptions, unacknowledged messages). */
   readonly clientId: string;
   readonly username?: string;
@@ -78,7 +84,9 @@ export class MqttSession {
 
   constructor(options: MqttSessionOptions) {
     const url = new URL(options.url);
-    if (url.protocol !== 'mqtt:') throw new Error(`MQTT URL must be mqtt://host:port, got ${url.protocol}`);
+    if (url.protocol !== 'mqtt:' && url.protocol !== 'mqtts:') {
+      throw new Error(`MQTT URL must be mqtt://host:port or mqtts://host:port, got ${url.protocol}`);
+    }
     if (options.receiveMaximum < 1 || options.receiveMaximum > 65535) {
       throw new Error('receiveMaximum must be 1..65535');
     }
@@ -161,14 +169,23 @@ export class MqttSession {
     const url = new URL(this.#options.url);
     const generation = ++this.#generation;
     this.#pending = [];
-    const socket = tcpConnect({ host: url.hostname, port: Number(url.port || 1883) });
+    const socket: Socket =
+      url.protocol === 'mqtts:'
+        ? tlsConnect({
+            host: url.hostname,
+            port: Number(url.port || 8883),
+            ...(this.#options.ca !== undefined && { ca: this.#options.ca }),
+            // SNI takes host names only; an IP address is still checked against the certificate's IP entries.
+            ...(isIP(url.hostname) === 0 && { servername: url.hostname }),
+          })
+        : tcpConnect({ host: url.hostname, port: Number(url.port || 1883) });
     socket.setNoDelay(true);
     this.#socket = socket;
     const parser = mqttPacket.parser({ protocolVersion: PROTOCOL_VERSION });
     parser.on('packet', (packet) => this.#onPacket(packet, generation));
     parser.on('error', (err) => socket.destroy(err));
     socket.on('data', (chunk) => parser.parse(chunk));
-    socket.on('connect', () => {
+    socket.on(url.protocol === 'mqtts:' ? 'secureConnect' : 'connect', () => {
       this.#write({
         cmd: 'connect',
         protocolId: 'MQTT',

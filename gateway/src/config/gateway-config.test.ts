@@ -93,6 +93,23 @@ describe('loadGatewayConfig', () => {
     expect(problemsOf(minimal({ PROVENA_FABRIC_IDENTITIES: bad }))[0]).toMatch(/0\.role/);
   });
 
+  it('takes an mqtts:// broker with a CA file it can read, and refuses one it cannot, or one without TLS', () => {
+    const ca = join(mkdtempSync(join(tmpdir(), 'provena-ca-')), 'ca.pem');
+    writeFileSync(ca, '-----BEGIN CERTIFICATE-----\n');
+    const config = loadGatewayConfig(
+      minimal({ PROVENA_MQTT_URL: 'mqtts://127.0.0.1:11883', PROVENA_MQTT_CA_FILE: ca }),
+    );
+    expect(config.mqtt).toMatchObject({ url: 'mqtts://127.0.0.1:11883', caFile: ca });
+    expect(
+      problemsOf(
+        minimal({ PROVENA_MQTT_URL: 'mqtts://127.0.0.1:11883', PROVENA_MQTT_CA_FILE: `${ca}.missing` }),
+      ),
+    ).toEqual([`PROVENA_MQTT_CA_FILE: cannot read ${ca}.missing (ENOENT)`]);
+    expect(
+      problemsOf(minimal({ PROVENA_MQTT_URL: 'mqtt://127.0.0.1:1883', PROVENA_MQTT_CA_FILE: ca })),
+    ).toEqual(['PROVENA_MQTT_CA_FILE: only used with an mqtts:// PROVENA_MQTT_URL']);
+  });
+
   it('names a bad variable without repeating its value, which may hold a credential', () => {
     const problems = problemsOf(minimal({ PROVENA_MQTT_URL: 'mqtts://gateway:hunter2@broker:8883/x' }));
     expect(problems).toHaveLength(1);

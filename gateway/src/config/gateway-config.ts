@@ -50,6 +50,8 @@ export interface GatewayConfig {
     readonly keepaliveSeconds: number;
     /** MQTT 5 Maximum Packet Size: the broker drops, rather than delivers, any packet for us larger than this. */
     readonly maxPacketBytes?: number;
+    /** With an `mqtts://` URL: a PEM file of the CAs the broker's certificate must chain to. */
+    readonly caFile?: string;
   };
   readonly ingest: {
     /** The organisation whose operator identity records readings. */
@@ -181,11 +183,12 @@ const envSchema = z.object({
   PROVENA_MAX_PAGE_SIZE: int(1, 200, 200),
   PROVENA_MQTT_URL: z
     .string()
-    .regex(/^mqtt:\/\/[^/]+$/, 'must be mqtt://host:port')
+    .regex(/^mqtts?:\/\/[^/]+$/, 'must be mqtt://host:port or mqtts://host:port')
     .default('mqtt://127.0.0.1:1883'),
   PROVENA_MQTT_CLIENT_ID: id.optional(),
   PROVENA_MQTT_USERNAME: text.optional(),
   PROVENA_MQTT_PASSWORD: text.optional(),
+  PROVENA_MQTT_CA_FILE: text.optional(),
   PROVENA_MQTT_SHARE_GROUP: id.optional(),
   PROVENA_MQTT_SESSION_EXPIRY_S: int(60, 4_294_967_295, 7 * 24 * 3600),
   PROVENA_MQTT_KEEPALIVE_S: int(5, 3600, 30),
@@ -264,6 +267,17 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv): GatewayConfig {
     if (e.PROVENA_INGEST_RETRY_MAX_MS < e.PROVENA_INGEST_RETRY_MIN_MS) {
       problems.push('PROVENA_INGEST_RETRY_MAX_MS: must not be below PROVENA_INGEST_RETRY_MIN_MS');
     }
+    if (e.PROVENA_MQTT_CA_FILE !== undefined) {
+      if (!e.PROVENA_MQTT_URL.startsWith('mqtts://')) {
+        problems.push('PROVENA_MQTT_CA_FILE: only used with an mqtts:// PROVENA_MQTT_URL');
+      } else {
+        try {
+          accessSync(e.PROVENA_MQTT_CA_FILE, constants.R_OK);
+        } catch (err) {
+          problems.push(`PROVENA_MQTT_CA_FILE: cannot read ${e.PROVENA_MQTT_CA_FILE} (${errorCode(err)})`);
+        }
+      }
+    }
   }
   let forecasting: ForecastingConfig | null = null;
   if (parsed.success && parsed.data.PROVENA_FORECASTING === 'on') {
@@ -291,6 +305,7 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv): GatewayConfig {
       clientId: e.PROVENA_MQTT_CLIENT_ID ?? `provena-gateway-${hostname().replace(/[^A-Za-z0-9._:-]/g, '-')}`,
       ...(e.PROVENA_MQTT_USERNAME !== undefined && { username: e.PROVENA_MQTT_USERNAME }),
       ...(e.PROVENA_MQTT_PASSWORD !== undefined && { password: e.PROVENA_MQTT_PASSWORD }),
+      ...(e.PROVENA_MQTT_CA_FILE !== undefined && { caFile: e.PROVENA_MQTT_CA_FILE }),
       shareGroup: e.PROVENA_MQTT_SHARE_GROUP ?? null,
       sessionExpirySeconds: e.PROVENA_MQTT_SESSION_EXPIRY_S,
       keepaliveSeconds: e.PROVENA_MQTT_KEEPALIVE_S,

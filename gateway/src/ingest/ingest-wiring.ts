@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { Topics, type ReadingReceipt, type RejectionNotice } from '@provena/wire';
 import { MqttSession } from '../broker/mqtt-session';
 import { DEFAULT_MQTT_MAX_PACKET_BYTES, type GatewayConfig } from '../config/gateway-config';
@@ -103,6 +104,7 @@ export function wireIngest(options: IngestWiringOptions): IngestWiring {
     clientId: mqtt.clientId,
     ...(mqtt.username !== undefined && { username: mqtt.username }),
     ...(mqtt.password !== undefined && { password: mqtt.password }),
+    ...(mqtt.caFile !== undefined && { ca: readFileSync(mqtt.caFile) }),
     subscription: mqtt.shareGroup === null ? Topics.allReadings() : Topics.sharedReadings(mqtt.shareGroup),
     sessionExpirySeconds: mqtt.sessionExpirySeconds,
     receiveMaximum: ingest.maxInFlight,

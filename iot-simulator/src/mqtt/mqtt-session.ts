@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { connect, type MqttClient } from 'mqtt';
 
 /** How the simulator's MQTT clients (publishers, rejection feeds) connect. */
@@ -15,8 +16,26 @@ export interface MqttSessionOptions {
   reconnectPeriodMs?: number;
   connectTimeoutMs?: number;
   keepaliveSeconds?: number;
+  /** Default: PROVENA_MQTT_USERNAME (the gateway reads the same variables). */
   username?: string;
+  /** Default: PROVENA_MQTT_PASSWORD. Never a command-line argument: other users can read those. */
   password?: string;
+  /** With `mqtts://`: PEM CAs the broker's certificate must chain to. Default: the file PROVENA_MQTT_CA_FILE names. */
+  ca?: string | Buffer;
+}
+
+/** Broker credentials from the environment, for clients whose options name none. */
+function credentialsFromEnvironment(): Pick<MqttSessionOptions, 'username' | 'password' | 'ca'> {
+  const {
+    PROVENA_MQTT_USERNAME: username,
+    PROVENA_MQTT_PASSWORD: password,
+    PROVENA_MQTT_CA_FILE: caFile,
+  } = process.env;
+  return {
+    ...(username && { username }),
+    ...(password && { password }),
+    ...(caFile && { ca: readFileSync(caFile) }),
+  };
 }
 
 /**
@@ -24,7 +43,8 @@ export interface MqttSessionOptions {
  * or a network drop the session resumes: the broker keeps subscriptions and queued messages, and mqtt.js resends
  * publishes still awaiting their PUBACK. Connects in the background and reconnects by itself.
  */
-export function connectSession(options: Readonly<MqttSessionOptions>): MqttClient {
+export function connectSession(given: Readonly<MqttSessionOptions>): MqttClient {
+  const options = { ...credentialsFromEnvironment(), ...given };
   const client = connect(options.url, {
     protocolVersion: 5,
     clientId: options.clientId,
@@ -37,6 +57,7 @@ export function connectSession(options: Readonly<MqttSessionOptions>): MqttClien
     queueQoSZero: false,
     ...(options.username !== undefined && { username: options.username }),
     ...(options.password !== undefined && { password: options.password }),
+    ...(options.ca !== undefined && { ca: options.ca }),
   });
   // Connection errors surface as 'close' and are retried; without a listener mqtt.js would throw them.
   client.on('error', () => undefined);
