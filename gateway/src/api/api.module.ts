@@ -6,6 +6,7 @@ import { API_OPTIONS, checkApiOptions, type ApiOptions } from './api.options';
 import { AccessGuard } from './auth/access.guard';
 import { ApiKeyStore } from './auth/api-key.store';
 import { DevicesModule } from './devices/devices.module';
+import { EpcisModule } from './epcis/epcis.module';
 import { GatewayExceptionFilter } from './errors/gateway-exception.filter';
 import { IdempotencyInterceptor } from './idempotency/idempotency.interceptor';
 import {
@@ -165,6 +166,7 @@ export class ApiModule {
         ReadingsModule,
         ProvenanceModule,
         ForecastsModule,
+        EpcisModule,
       ],
       providers: [
         { provide: APP_GUARD, useClass: AccessGuard },

@@ -399,7 +399,7 @@ describe('REST API over the in-memory ledger', () => {
             .filter((m) => ['post', 'put', 'patch', 'delete'].includes(m))
             .map((m) => [m, path.replace('{deviceId}', DEVICE).replace('{shipmentId}', SHIPMENT)] as const),
       );
-      expect(writes.length).toBe(11);
+      expect(writes.length).toBe(12);
       const before = api.ledger.submitted.length;
       for (const [method, path] of writes) {
         const res = await api.http()[method as 'post'](path).set(as(keys.auditor)).send({}).expect(403);
@@ -589,6 +589,8 @@ describe('REST API over the in-memory ledger', () => {
           'POST /shipments/{shipmentId}/deliver',
           'GET /shipments/{shipmentId}/readings',
           'GET /shipments/{shipmentId}/provenance',
+          'GET /shipments/{shipmentId}/epcis',
+          'POST /epcis/capture',
           'GET /forecasts',
           'GET /forecasts/series/{seriesId}',
           'GET /forecasts/{runId}',

@@ -27,10 +27,19 @@ export const PROVENA_NAMESPACE = 'urn:provena:epcis:';
 /** The CBV 2.0 namespace, named in the context so the document says which CBV its bare terms come from. */
 export const CBV_NAMESPACE = 'https://ref.gs1.org/cbv/';
 
-/** The `@context` of every document Provena exports. */
+/**
+ * The `@context` of every document Provena exports. The signed reading and the shipment's facts are JSON
+ * literals (JSON-LD 1.1 `@json`): a JSON-LD processor keeps them as JSON values instead of dropping their keys,
+ * which no context defines, so the signed reading survives JSON-LD processing to be verified again.
+ */
 export const DOCUMENT_CONTEXT: readonly unknown[] = [
   EPCIS_CONTEXT,
-  { cbv: CBV_NAMESPACE, provena: PROVENA_NAMESPACE },
+  {
+    cbv: CBV_NAMESPACE,
+    provena: PROVENA_NAMESPACE,
+    'provena:reading': { '@type': '@json' },
+    'provena:shipment': { '@type': '@json' },
+  },
 ];
 
 /** Provena's extension fields, as compact IRIs in the `provena` namespace. */
@@ -92,7 +101,7 @@ export interface CustodyMapping {
 /**
  * Custody steps as EPCIS ObjectEvents. EPCIS 2.0 has no transfer event: a change of custody is an ObjectEvent
  * whose business step says which half of the hand-over it is and whose source and destination lists name the
- * possessing parties (CBV 2.0 §8.2.6 source/destination types).
+ * possessing parties (CBV source/destination types).
  */
 export const CUSTODY_MAPPING = {
   // The shipment comes into being: ADD, so it exists in EPCIS from here on.
@@ -115,10 +124,7 @@ export type CustodyAction = keyof typeof CUSTODY_MAPPING;
 export const SENSOR_REPORTING = 'sensor_reporting';
 
 /** Where a sensor report's value comes from in the signed reading. */
-export type MeasurementPath =
-  | Exclude<keyof Measurements, 'location'>
-  | 'location.lat'
-  | 'location.lon';
+export type MeasurementPath = Exclude<keyof Measurements, 'location'> | 'location.lat' | 'location.lon';
 
 /** How one measurement of the wire format appears as an EPCIS sensor report. */
 export interface SensorReportMapping {
