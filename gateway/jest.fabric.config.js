@@ -24,6 +24,7 @@ module.exports = {
     'gateway-sigkill',
     'hostile-devices',
     'ingest-broker',
+    'pallets',
     'secure-broker',
     'simulator-demo',
     'simulator-demo-command',

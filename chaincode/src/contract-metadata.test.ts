@@ -55,7 +55,7 @@ describe('contract metadata', () => {
       expect(tx.returns).toEqual({ type: 'string' });
       expect(tx.tag.includes('EVALUATE')).toBe(/^(Get|List)/.test(tx.name));
     }
-    expect(ours.map((c) => c.name)).toEqual(['device', 'shipment', 'reading', 'forecast']);
+    expect(ours.map((c) => c.name)).toEqual(['device', 'shipment', 'reading', 'forecast', 'pallet']);
   });
 
   it('declares each parameter under the name its method gives it', () => {
@@ -118,6 +118,7 @@ describe('dispatch through fabric-chaincode-node', () => {
       'shipment',
       'reading',
       'forecast',
+      'pallet',
       'org.hyperledger.fabric',
     ]);
   });

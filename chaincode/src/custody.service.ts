@@ -5,6 +5,7 @@ import { parseJsonArgument, requireId, requireOneOf, requireText } from './input
 import { LedgerError } from './ledger-error';
 import { breachKey, shipmentKey } from './ledger-keys';
 import { emitEvent, readRecord, writeRecord } from './ledger-state';
+import { requireNotPacked } from './pallet.model';
 import {
   DECISIONS,
   parseBreachId,
@@ -65,23 +66,38 @@ async function loadPendingOffer(
   });
 }
 
+/**
+ * The organisation an offer of custody names, checked against what holds the goods (a shipment or a pallet): no
+ * offer pending already, and a member organisation other than the custodian.
+ * @throws {@link LedgerError} OFFER_PENDING, INVALID_ARGUMENT.
+ */
+export function offerReceiver(
+  holder: { readonly pendingOffer: { readonly toOrg: string } | null; readonly custodianOrg: string },
+  what: string,
+  toOrg: string,
+): string {
+  if (holder.pendingOffer !== null) {
+    throw new LedgerError(
+      LedgerErrorCode.OfferPending,
+      `custody of ${what} is already offered to ${holder.pendingOffer.toOrg}`,
+    );
+  }
+  const receiver = requireId(toOrg, 'toOrg');
+  if (receiver === holder.custodianOrg || receiver === AUDITOR_MSP) {
+    throw new LedgerError(
+      LedgerErrorCode.InvalidArgument,
+      `toOrg must be a member organisation other than the custodian ${holder.custodianOrg}`,
+    );
+  }
+  return receiver;
+}
+
 /** First step of a handover: the custodian names the organisation that should take the shipment. */
 export async function offerCustody(tx: TxScope, shipmentId: string, toOrg: string): Promise<ShipmentRecord> {
   const shipment = await onShipment(tx, shipmentId, 'offer custody of', CUSTODIAN);
   requireNotDelivered(shipment);
-  if (shipment.pendingOffer !== null) {
-    throw new LedgerError(
-      LedgerErrorCode.OfferPending,
-      `custody of shipment ${shipment.shipmentId} is already offered to ${shipment.pendingOffer.toOrg}`,
-    );
-  }
-  const receiver = requireId(toOrg, 'toOrg');
-  if (receiver === shipment.custodianOrg || receiver === AUDITOR_MSP) {
-    throw new LedgerError(
-      LedgerErrorCode.InvalidArgument,
-      `toOrg must be a member organisation other than the custodian ${shipment.custodianOrg}`,
-    );
-  }
+  requireNotPacked(shipment, 'offer its custody');
+  const receiver = offerReceiver(shipment, `shipment ${shipment.shipmentId}`, toOrg);
   const updated: ShipmentRecord = {
     ...shipment,
     status: 'custody-offered',
@@ -156,6 +172,7 @@ export async function rejectCustody(
 export async function deliverShipment(tx: TxScope, shipmentId: string): Promise<ShipmentRecord> {
   const shipment = await onShipment(tx, shipmentId, 'deliver', CUSTODIAN);
   requireNotDelivered(shipment);
+  requireNotPacked(shipment, 'deliver it');
   if (shipment.pendingOffer !== null) {
     throw new LedgerError(
       LedgerErrorCode.OfferPending,

@@ -23,6 +23,10 @@ export const KeyType = {
   ForecastRun: 'forecast~run',
   /** [seriesId, runId] → IndexEntry: forecast anchors by series */
   ForecastBySeries: 'forecast~series',
+  /** [palletId] → PalletRecord (contents, custody and pack/unpack history inside) */
+  Pallet: 'pallet',
+  /** [palletId, deviceId] → PalletAttachmentRecord: a logger travelling on a pallet */
+  PalletAttachment: 'pallet~attachment',
 } as const;
 
 // Simple keys, not composite ones, where a transaction needs a range inside one device's keys: the Node shim
@@ -125,6 +129,16 @@ export function breachKey(
   rule: string,
 ): string {
   return stub.createCompositeKey(KeyType.Breach, [shipmentId, deviceId, pad16(seq), rule]);
+}
+
+/** `pallet [palletId]` */
+export function palletKey(stub: Keys, palletId: string): string {
+  return stub.createCompositeKey(KeyType.Pallet, [palletId]);
+}
+
+/** `pallet~attachment [palletId, deviceId]` */
+export function palletAttachmentKey(stub: Keys, palletId: string, deviceId: string): string {
+  return stub.createCompositeKey(KeyType.PalletAttachment, [palletId, deviceId]);
 }
 
 /** `forecast~run [runId]` */

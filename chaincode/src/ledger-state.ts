@@ -10,6 +10,8 @@ import {
   type DevicesAttachedPayload,
   type ForecastAnchoredPayload,
   type KeyRotatedPayload,
+  type PalletCustodyPayload,
+  type PalletEventPayload,
   type ReadingsRecordedPayload,
   type ShipmentCreatedPayload,
   type ShipmentEventPayload,
@@ -55,6 +57,13 @@ export interface EventPayloads {
   [LedgerEvent.ShipmentDelivered]: ShipmentEventPayload;
   [LedgerEvent.ReadingsRecorded]: ReadingsRecordedPayload;
   [LedgerEvent.ForecastAnchored]: ForecastAnchoredPayload;
+  [LedgerEvent.PalletCreated]: PalletEventPayload;
+  [LedgerEvent.CasesPacked]: PalletEventPayload;
+  [LedgerEvent.CasesUnpacked]: PalletEventPayload;
+  [LedgerEvent.PalletCustodyOffered]: PalletCustodyPayload;
+  [LedgerEvent.PalletCustodyAccepted]: PalletCustodyPayload;
+  [LedgerEvent.PalletCustodyRejected]: PalletCustodyPayload;
+  [LedgerEvent.PalletDevicesAttached]: PalletEventPayload;
 }
 
 function printableKey(key: string): string {

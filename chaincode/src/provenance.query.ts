@@ -4,12 +4,22 @@ import {
   parseBreachId,
   type AttachmentRecord,
   type BreachRecord,
+  type PalletTrip,
   type ShipmentRecord,
 } from './shipment.model';
+import type { PalletAttachmentRecord, PalletRecord, PalletStep } from './pallet.model';
 import { parseJsonArgument, requireId, requireInteger, requireObject, requireOneOf } from './input';
 import { LedgerError } from './ledger-error';
-import { attachmentKey, breachKey, deviceKey, KeyType, readingKey, shipmentKey } from './ledger-keys';
-import { decodeRecord, readHistory, scanPartial, type HistoryEntry } from './ledger-state';
+import {
+  attachmentKey,
+  breachKey,
+  deviceKey,
+  KeyType,
+  palletKey,
+  readingKey,
+  shipmentKey,
+} from './ledger-keys';
+import { decodeRecord, readHistory, readRecord, scanPartial, type HistoryEntry } from './ledger-state';
 import { shipmentReadingCounts, type DeviceReadingCount } from './reading-index';
 
 export type { DeviceReadingCount } from './reading-index';
@@ -24,6 +34,51 @@ export interface ShipmentProvenance {
   breaches: BreachRecord[];
   openBreaches: number;
   readings: DeviceReadingCount[];
+  /** Every pallet the shipment travelled on as a case, in packing order. */
+  pallets: PalletTripView[];
+}
+
+/** One stay of a case on a pallet, with what the pallet brought it. */
+export interface PalletTripView extends PalletTrip {
+  /** The pallet's custody steps while the case was on it (its custody moved with them). */
+  custody: PalletStep[];
+  /** Readings of the pallet's loggers that applied to the case, per logger. */
+  readings: DeviceReadingCount[];
+  /** Breaches those readings raised for the case. */
+  breachIds: string[];
+}
+
+/**
+ * The pallets a case travelled on. A logger's readings apply to a case only while it is packed, and the case's
+ * reading view holds exactly those, so counting the case's readings of the pallet's loggers counts them (a logger
+ * moved between pallets the case rode on counts under each).
+ */
+async function palletTrips(
+  ctx: Context,
+  shipment: ShipmentRecord,
+  readings: readonly DeviceReadingCount[],
+  breaches: readonly BreachRecord[],
+): Promise<PalletTripView[]> {
+  const views: PalletTripView[] = [];
+  for (const trip of shipment.palletTrips ?? []) {
+    const pallet = await readRecord<PalletRecord>(ctx, palletKey(ctx.stub, trip.palletId));
+    const loggers = new Set(
+      (await scanPartial(ctx, KeyType.PalletAttachment, [trip.palletId])).map(
+        (e) => decodeRecord<PalletAttachmentRecord>(e.key, e.value).deviceId,
+      ),
+    );
+    const until = trip.unpackedAt ?? Number.MAX_SAFE_INTEGER;
+    views.push({
+      ...trip,
+      custody: (pallet?.history ?? []).filter(
+        (h) =>
+          ['offered', 'accepted', 'rejected'].includes(h.action) && h.at >= trip.packedAt && h.at <= until,
+      ),
+      readings: readings.filter((r) => loggers.has(r.deviceId)),
+      breachIds: breaches.filter((b) => b.palletId === trip.palletId).map((b) => b.breachId),
+    });
+  }
+  return views;
 }
 
 /**
@@ -36,12 +91,14 @@ export async function shipmentProvenance(ctx: Context, shipmentId: string): Prom
     decodeRecord<AttachmentRecord>(e.key, e.value),
   );
   const breaches = await breachesOf(ctx, shipmentId);
+  const readings = await shipmentReadingCounts(ctx, shipmentId);
   return {
     shipment,
     attachments,
     breaches,
     openBreaches: breaches.filter((b) => b.disposition === null).length,
-    readings: await shipmentReadingCounts(ctx, shipmentId),
+    readings,
+    pallets: await palletTrips(ctx, shipment, readings, breaches),
   };
 }
 

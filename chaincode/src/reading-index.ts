@@ -80,7 +80,14 @@ export class ReadingIndexBuilder {
     let times = this.#byDevice.get(deviceId);
     if (!times) this.#byDevice.set(deviceId, (times = []));
     times.push([measuredAt, seq]);
-    if (shipmentId === undefined) return;
+    if (shipmentId !== undefined) this.addForShipment(shipmentId, deviceId, seq);
+  }
+
+  /**
+   * One accepted reading in the view of one more shipment: a pallet logger's reading, for each case packed on
+   * the pallet. The device view holds it once, from {@link add}.
+   */
+  addForShipment(shipmentId: string, deviceId: string, seq: number): void {
     // Ids cannot hold a space; a space cannot make two pairs one.
     const pair = `${shipmentId} ${deviceId}`;
     let group = this.#byShipment.get(pair);

@@ -21,11 +21,20 @@ import { evaluateCompliance } from './compliance';
 import { keyForSeq, type DeviceRecord } from './device.model';
 import { isJsonObject, parseJsonArgument } from './input';
 import { LedgerError } from './ledger-error';
-import { attachmentKey, breachKey, deviceKey, readingKey, readingKeyRange } from './ledger-keys';
+import {
+  attachmentKey,
+  breachKey,
+  deviceKey,
+  palletAttachmentKey,
+  palletKey,
+  readingKey,
+  readingKeyRange,
+} from './ledger-keys';
 import { decodeRecord, emitEvent, readRecord, scanRange, writeCanonical, writeRecord } from './ledger-state';
+import type { PalletAttachmentRecord, PalletRecord } from './pallet.model';
 import { cachePure } from './pure-cache';
 import { ReadingIndexBuilder } from './reading-index';
-import { breachIdOf, type AttachmentRecord, type BreachRecord } from './shipment.model';
+import { breachIdOf, type AttachmentRecord, type BreachRecord, type ShipmentRecord } from './shipment.model';
 import type { TxScope } from './tx-scope';
 
 /**
@@ -155,12 +164,17 @@ interface VerifiedReading {
  * Reads only device, attachment and reading keys (exactly the keys of the verified readings: a range covers only
  * consecutive sequence numbers all in the batch) and writes only reading, index and breach keys, each unique to
  * this transaction: no counter, no shipment key, so batches from different devices (or the same device) never
- * conflict under MVCC.
+ * conflict under MVCC. A batch with readings of a pallet's logger also reads that pallet's key, once: a batch
+ * committed against contents that a concurrent pack, unpack or pallet handover changed is invalidated (MVCC) and
+ * retried, so a reading is never judged against cases that were no longer, or not yet, on the pallet.
  */
 class IngestSession {
   readonly #tx: TxScope;
   readonly #devices = new Map<string, DeviceRecord | undefined>();
   readonly #attachments = new Map<string, AttachmentRecord | undefined>();
+  readonly #palletAttachments = new Map<string, PalletAttachmentRecord | undefined>();
+  /** Each pallet a reading of the batch named, read once per batch: a pallet lists its cases and their profiles. */
+  readonly #pallets = new Map<string, PalletRecord | undefined>();
   /** Hashes of the readings already on the ledger, by reading key, for the verified readings. */
   readonly #recorded = new Map<string, string>();
   /**
@@ -293,13 +307,19 @@ class IngestSession {
     }
     checkClockSkew(reading, nowMs, MAX_CLOCK_AHEAD_MS);
     let attachment: AttachmentRecord | undefined;
+    let pallet: PalletRecord | undefined;
     if (reading.shipmentId !== undefined) {
       attachment = await this.#attachment(reading.shipmentId, deviceId);
       if (attachment?.status !== 'attached') {
-        throw new WireError(
-          RefusalCode.ShipmentMismatch,
-          `device ${deviceId} is not attached to shipment ${reading.shipmentId}`,
-        );
+        attachment = undefined;
+        // A pallet logger's reading names the pallet in the same field; pallet and shipment ids never coincide.
+        pallet = await this.#palletOf(reading.shipmentId, deviceId);
+        if (pallet === undefined) {
+          throw new WireError(
+            RefusalCode.ShipmentMismatch,
+            `device ${deviceId} is not attached to shipment ${reading.shipmentId}`,
+          );
+        }
       }
     }
 
@@ -308,18 +328,36 @@ class IngestSession {
       key,
       readingRecordJson(v.canonical, { signature: v.signature, hash, txId, recordedAt: nowMs }),
     );
-    this.#index.add(deviceId, reading.measuredAt, seq, attachment?.shipmentId);
+    // A pallet logger's readings are indexed under the pallet too, so they stay findable by the id they name even
+    // while the pallet is empty (the `shipment~readings` layout serves both).
+    this.#index.add(deviceId, reading.measuredAt, seq, attachment?.shipmentId ?? pallet?.palletId);
     if (attachment) await this.#judgeCompliance(reading, attachment);
+    if (pallet) {
+      // The reading applies to each case that was on the pallet when it was measured: it joins the case's reading
+      // view and is judged against the case's own profile, as a reading of the case's own logger would be.
+      for (const content of pallet.contents) {
+        if (content.packedAt > reading.measuredAt) continue;
+        this.#index.addForShipment(content.caseId, deviceId, seq);
+        await this.#judgeCompliance(reading, {
+          shipmentId: content.caseId,
+          complianceProfile: content.complianceProfile,
+          palletId: pallet.palletId,
+        });
+      }
+    }
     this.#written.set(key, hash);
     this.accepted.push({ deviceId, seq });
     return 'accepted';
   }
 
-  async #judgeCompliance(reading: Reading, attachment: AttachmentRecord): Promise<void> {
+  async #judgeCompliance(
+    reading: Reading,
+    target: Pick<ShipmentRecord, 'shipmentId' | 'complianceProfile'> & { palletId?: string },
+  ): Promise<void> {
     const { ctx, txId, nowMs } = this.#tx;
     const { deviceId, seq } = reading;
-    const { shipmentId } = attachment;
-    for (const violation of evaluateCompliance(attachment.complianceProfile, reading.measurements)) {
+    const { shipmentId } = target;
+    for (const violation of evaluateCompliance(target.complianceProfile, reading.measurements)) {
       const breach: BreachRecord = {
         breachId: breachIdOf(deviceId, seq, violation.rule),
         shipmentId,
@@ -332,6 +370,7 @@ class IngestSession {
         txId,
         recordedAt: nowMs,
         disposition: null,
+        ...(target.palletId !== undefined && { palletId: target.palletId }),
       };
       await writeRecord(ctx, breachKey(ctx.stub, shipmentId, deviceId, seq, violation.rule), breach);
       this.breaches.push({
@@ -352,6 +391,20 @@ class IngestSession {
       this.#devices.set(deviceId, await readRecord<DeviceRecord>(ctx, deviceKey(ctx.stub, deviceId)));
     }
     return this.#devices.get(deviceId);
+  }
+
+  /** The pallet, when the device is attached to a pallet of this id: one attachment and one pallet read per batch. */
+  async #palletOf(palletId: string, deviceId: string): Promise<PalletRecord | undefined> {
+    const { ctx } = this.#tx;
+    const key = palletAttachmentKey(ctx.stub, palletId, deviceId);
+    if (!this.#palletAttachments.has(key)) {
+      this.#palletAttachments.set(key, await readRecord<PalletAttachmentRecord>(ctx, key));
+    }
+    if (this.#palletAttachments.get(key)?.status !== 'attached') return undefined;
+    if (!this.#pallets.has(palletId)) {
+      this.#pallets.set(palletId, await readRecord<PalletRecord>(ctx, palletKey(ctx.stub, palletId)));
+    }
+    return this.#pallets.get(palletId);
   }
 
   async #attachment(shipmentId: string, deviceId: string): Promise<AttachmentRecord | undefined> {

@@ -12,7 +12,7 @@ import {
 } from './custody.service';
 import { requireId } from './input';
 import { LedgerError } from './ledger-error';
-import { KeyType, shipmentKey } from './ledger-keys';
+import { KeyType, palletKey, shipmentKey } from './ledger-keys';
 import { decodeRecord, emitEvent, parsePageSize, readPage, readRecord, writeRecord } from './ledger-state';
 import { recordHistory, shipmentProvenance } from './provenance.query';
 import { ProvenaContract } from './provena-contract';
@@ -38,6 +38,13 @@ export class ShipmentContract extends ProvenaContract {
     const key = shipmentKey(ctx.stub, input.shipmentId);
     if (await readRecord<ShipmentRecord>(ctx, key)) {
       throw new LedgerError(LedgerErrorCode.AlreadyExists, `shipment ${input.shipmentId} already exists`);
+    }
+    if (await readRecord(ctx, palletKey(ctx.stub, input.shipmentId))) {
+      // A logger's reading names a shipment or a pallet in one field, so the two share one id space.
+      throw new LedgerError(
+        LedgerErrorCode.AlreadyExists,
+        `${input.shipmentId} is a pallet id; pallets and shipments need distinct ids`,
+      );
     }
     if (input.orderedAt !== undefined && input.orderedAt > tx.nowMs + MAX_CLOCK_AHEAD_MS) {
       throw new LedgerError(

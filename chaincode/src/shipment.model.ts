@@ -17,8 +17,23 @@ export interface CustodyRecord {
   toOrg: string | null;
   /** Why, for `rejected`. */
   reason: string | null;
+  /** The pallet whose custody step this was, when the shipment moved as a case on it (absent otherwise). */
+  palletId?: string;
   txId: string;
   at: number;
+}
+
+/** One stay of a shipment, as a case, on a pallet: packed, and unpacked once it is taken off. */
+export interface PalletTrip {
+  palletId: string;
+  packedByOrg: string;
+  packedBy: string;
+  packedAtTxId: string;
+  packedAt: number;
+  unpackedByOrg: string | null;
+  unpackedBy: string | null;
+  unpackedAtTxId: string | null;
+  unpackedAt: number | null;
 }
 
 /** A shipment as the ledger stores it under `shipment [shipmentId]`. Readings never write this key. */
@@ -43,6 +58,13 @@ export interface ShipmentRecord {
   custody: CustodyRecord[];
   createdAtTxId: string;
   createdAt: number;
+  /**
+   * The pallet the shipment is packed on as a case, null once unpacked. Absent on shipments never packed, so
+   * their records stay what they were before pallets.
+   */
+  palletId?: string | null;
+  /** Every pallet the shipment travelled on, in packing order; absent on shipments never packed. */
+  palletTrips?: PalletTrip[];
 }
 
 /**
@@ -94,6 +116,8 @@ export interface BreachRecord {
   txId: string;
   recordedAt: number;
   disposition: Disposition | null;
+  /** The pallet the shipment was packed on when the reading of the pallet's logger found it (absent otherwise). */
+  palletId?: string;
 }
 
 /** A breach id names its shipment-local key: `<deviceId>/<seq>/<rule>` (ids cannot contain `/`). */

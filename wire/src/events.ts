@@ -19,6 +19,13 @@ export const LedgerEvent = {
   ShipmentDelivered: 'ShipmentDelivered',
   ReadingsRecorded: 'ReadingsRecorded',
   ForecastAnchored: 'ForecastAnchored',
+  PalletCreated: 'PalletCreated',
+  CasesPacked: 'CasesPacked',
+  CasesUnpacked: 'CasesUnpacked',
+  PalletCustodyOffered: 'PalletCustodyOffered',
+  PalletCustodyAccepted: 'PalletCustodyAccepted',
+  PalletCustodyRejected: 'PalletCustodyRejected',
+  PalletDevicesAttached: 'PalletDevicesAttached',
 } as const;
 
 export type LedgerEvent = (typeof LedgerEvent)[keyof typeof LedgerEvent];
@@ -108,4 +115,21 @@ export interface ForecastAnchoredPayload {
   purpose: ForecastPurpose;
   valuesHash: string;
   modelHash: string;
+}
+
+/**
+ * A pallet's state change: created, cases packed or unpacked (`caseIds`: the cases this transaction moved), or
+ * devices attached (`deviceIds`). A case is a shipment: `caseIds` are shipment ids.
+ */
+export interface PalletEventPayload {
+  palletId: string;
+  custodianOrg: string;
+  caseIds: string[];
+  deviceIds?: string[];
+}
+
+/** A pallet's custody step; on acceptance `caseIds` lists every case whose custody moved with the pallet. */
+export interface PalletCustodyPayload extends PalletEventPayload {
+  fromOrg: string;
+  toOrg: string;
 }

@@ -14,6 +14,7 @@ import {
   IdempotencyStore,
   type IdempotencyOptions,
 } from './idempotency/idempotency.store';
+import { PalletsModule } from './pallets/pallets.module';
 import { ProvenanceModule } from './provenance/provenance.module';
 import {
   DEFAULT_UNAUTHENTICATED_RATE_LIMIT_PER_MINUTE,
@@ -163,6 +164,7 @@ export class ApiModule {
         ApiCoreModule.forRoot(checked, limits, dependencies.ledgerModule),
         DevicesModule,
         ShipmentsModule,
+        PalletsModule,
         ReadingsModule,
         ProvenanceModule,
         ForecastsModule,

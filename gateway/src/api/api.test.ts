@@ -397,9 +397,18 @@ describe('REST API over the in-memory ledger', () => {
         ([path, methods]) =>
           Object.keys(methods)
             .filter((m) => ['post', 'put', 'patch', 'delete'].includes(m))
-            .map((m) => [m, path.replace('{deviceId}', DEVICE).replace('{shipmentId}', SHIPMENT)] as const),
+            .map(
+              (m) =>
+                [
+                  m,
+                  path
+                    .replace('{deviceId}', DEVICE)
+                    .replace('{shipmentId}', SHIPMENT)
+                    .replace('{palletId}', 'PALLET-1'),
+                ] as const,
+            ),
       );
-      expect(writes.length).toBe(12);
+      expect(writes.length).toBe(19);
       const before = api.ledger.submitted.length;
       for (const [method, path] of writes) {
         const res = await api.http()[method as 'post'](path).set(as(keys.auditor)).send({}).expect(403);
@@ -590,6 +599,14 @@ describe('REST API over the in-memory ledger', () => {
           'GET /shipments/{shipmentId}/readings',
           'GET /shipments/{shipmentId}/provenance',
           'GET /shipments/{shipmentId}/epcis',
+          'POST /pallets',
+          'GET /pallets/{palletId}',
+          'POST /pallets/{palletId}/pack',
+          'POST /pallets/{palletId}/unpack',
+          'POST /pallets/{palletId}/devices',
+          'POST /pallets/{palletId}/custody/offer',
+          'POST /pallets/{palletId}/custody/accept',
+          'POST /pallets/{palletId}/custody/reject',
           'POST /epcis/capture',
           'GET /forecasts',
           'GET /forecasts/series/{seriesId}',

@@ -20,7 +20,7 @@ export class ProvenanceController {
   @Get('shipments/:shipmentId/provenance')
   @ApiOperation({
     summary:
-      'Custody chain, attachments, breaches and reading counts, with the block of every transaction ' +
+      'Custody chain, attachments, breaches, reading counts and the pallets it travelled on, with the block of every transaction ' +
       '(shipment:GetShipmentProvenance + block look-ups)',
   })
   shipment(
