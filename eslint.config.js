@@ -50,4 +50,21 @@ module.exports = tseslint.config(
       ],
     },
   },
+  {
+    // The web dashboard runs in the browser: its own program (DOM types, JSX for Preact), the same rules.
+    files: ['gateway/dashboard/**/*.ts', 'gateway/dashboard/**/*.tsx'],
+    languageOptions: {
+      globals: require('globals').browser,
+      parserOptions: { project: './gateway/dashboard/tsconfig.json', tsconfigRootDir: __dirname },
+    },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-misused-promises': 'error',
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
+      'no-restricted-syntax': [
+        'error',
+        { selector: 'ExportDefaultDeclaration', message: 'Named exports only.' },
+      ],
+    },
+  },
 );

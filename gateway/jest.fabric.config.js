@@ -31,8 +31,12 @@ module.exports = {
   ]
     .map((name) => `<rootDir>/test/${name}.int.test.ts`)
     // Fabric only: nodes of the network killed, frozen and stopped while readings flow; the auditor's verifier,
-    // which reads blocks and tampers with them.
-    .concat('<rootDir>/test/fabric-node-faults.fabric.test.ts', '<rootDir>/test/verify.fabric.test.ts'),
+    // which reads blocks and tampers with them; the web dashboard in Chromium, whose verify button needs blocks.
+    .concat(
+      '<rootDir>/test/fabric-node-faults.fabric.test.ts',
+      '<rootDir>/test/verify.fabric.test.ts',
+      '<rootDir>/test/dashboard.fabric.test.ts',
+    ),
   globalSetup: '<rootDir>/../test/fabric/global-setup.ts',
   globalTeardown: '<rootDir>/../test/fabric/global-teardown.ts',
   // Fabric commits take 0.3–1 s each; the longest files ingest thousands of readings and create a thousand

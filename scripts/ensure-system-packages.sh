@@ -1,16 +1,21 @@
 #!/usr/bin/env bash
 # Makes sure the Debian packages the project runs and tests with are on this machine: Mosquitto (integration tests
-# start their own broker processes from it; `npm start` runs one) and OpenSSL's command line (tests make throwaway
-# certificates with it, so no private key is ever committed). Installs what is missing with apt-get; never touches
-# a running broker.
+# start their own broker processes from it; `npm start` runs one), OpenSSL's command line (tests make throwaway
+# certificates with it, so no private key is ever committed) and, with --with-browser, Chromium (the dashboard's
+# browser tests drive Debian's headless build through playwright-core, which downloads no browser of its own).
+# Installs what is missing with apt-get; never touches a running broker.
 set -euo pipefail
 
 missing=()
 command -v mosquitto >/dev/null 2>&1 || [[ -x /usr/sbin/mosquitto ]] || missing+=(mosquitto)
 command -v openssl >/dev/null 2>&1 || missing+=(openssl)
+# Chromium only for the tests (`--with-browser`, from scripts/test.sh): `npm start` needs no browser.
+if [[ "${1:-}" == --with-browser ]]; then
+  command -v chromium >/dev/null 2>&1 || [[ -x /usr/bin/chromium ]] || missing+=(chromium)
+fi
 
 if [[ ${#missing[@]} -eq 0 ]]; then
-  echo "[packages] present: mosquitto ($(command -v mosquitto || echo /usr/sbin/mosquitto)), openssl ($(command -v openssl))"
+  echo "[packages] present: mosquitto ($(command -v mosquitto || echo /usr/sbin/mosquitto)), openssl ($(command -v openssl))$([[ "${1:-}" == --with-browser ]] && echo ", chromium ($(command -v chromium || echo /usr/bin/chromium))")"
   exit 0
 fi
 

@@ -14,8 +14,8 @@ node -e 'const [a,b]=process.versions.node.split(".").map(Number); if (a<20||(a=
 step "Dependencies"
 bash scripts/ensure-deps.sh
 
-step "System packages (Mosquitto, OpenSSL)"
-bash scripts/ensure-system-packages.sh
+step "System packages (Mosquitto, OpenSSL, Chromium for the dashboard's browser tests)"
+bash scripts/ensure-system-packages.sh --with-browser
 
 step "Build"
 npm run build

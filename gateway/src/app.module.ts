@@ -3,6 +3,7 @@ import { ApiModule } from './api/api.module';
 import { DeadLettersController } from './api/dead-letters/dead-letters.controller';
 import { DeadLettersService } from './api/dead-letters/dead-letters.service';
 import { GATEWAY_CONFIG } from './config/config.token';
+import { DashboardModule } from './dashboard/dashboard.module';
 import type { GatewayConfig } from './config/gateway-config';
 import { EventsController } from './events/events.controller';
 import { LedgerEventsService } from './events/ledger-events.service';
@@ -41,6 +42,7 @@ export class AppModule {
       imports: [
         CoreModule.forRoot(config, ledger),
         ApiModule.forRoot(config.api),
+        DashboardModule.forRoot(),
         // Forecasts are trained and anchored by the forecasting service, its own process with its own identity; the
         // API serves what it published (ForecastsService). In process only on request (PROVENA_FORECASTING=on).
         ...(config.forecasting
