@@ -214,7 +214,7 @@ async function main(): Promise<void> {
     const notRun: number[] = [];
     let notRunReason: string | null = null;
     let failing = 0;
-    const g = await gatewayWith({});
+    const g = await gatewayWith(settings.sweepIngest);
     const sweepStep = async (rate: number, label: string): Promise<EndToEndStep> => {
       say(`sweep: offered ${rate}/s for ${settings.sweepSeconds} s`);
       const step = await runEndToEndStep(context, g, label, rate, settings.sweepSeconds);
@@ -430,6 +430,7 @@ function buildReport(x: {
     generatedAt: new Date().toISOString(),
     durationSeconds: Math.round((Date.now() - x.started) / 1000),
     endToEnd: {
+      ...(Object.keys(settings.sweepIngest).length > 0 && { sweepOverrides: settings.sweepIngest }),
       readingsPerSecond: best?.committedPerSecond ?? 0,
       p99PublishToCommitMs: best?.publishToCommitMs?.p99 ?? null,
       offeredPerSecond: best?.offeredPerSecond ?? null,

@@ -36,6 +36,11 @@ export interface FabricBenchSettings {
   readonly warmupSeconds: number;
   /** A step holds its offered load when p99 publish→commit is at most this and it commits ≥ 95 % of it. */
   readonly p99LimitMs: number;
+  /**
+   * The gateway's ingest settings for the sweep instead of its defaults (BENCH_SWEEP_BATCH_SIZE,
+   * BENCH_SWEEP_BATCH_WINDOW_MS, BENCH_SWEEP_IN_FLIGHT): for tuning runs. Empty: the defaults, as the headline needs.
+   */
+  readonly sweepIngest: { batchSize?: number; batchWindowMs?: number; maxConcurrentBatches?: number };
   /** Keep the network, broker and temp folder after the run (for a post-mortem); default: remove them. */
   readonly keep: boolean;
 }
@@ -89,6 +94,17 @@ export function readFabricBenchSettings(env: NodeJS.ProcessEnv): FabricBenchSett
     warmupSeconds: number('BENCH_WARMUP_S', 2, { min: 0 }),
     p99LimitMs: number('BENCH_P99_LIMIT_MS', 2000),
     keep: given('BENCH_KEEP') === '1',
+    sweepIngest: {
+      ...(given('BENCH_SWEEP_BATCH_SIZE') !== undefined && {
+        batchSize: number('BENCH_SWEEP_BATCH_SIZE', 0, { integer: true, min: 1 }),
+      }),
+      ...(given('BENCH_SWEEP_BATCH_WINDOW_MS') !== undefined && {
+        batchWindowMs: number('BENCH_SWEEP_BATCH_WINDOW_MS', 0, { integer: true, min: 1 }),
+      }),
+      ...(given('BENCH_SWEEP_IN_FLIGHT') !== undefined && {
+        maxConcurrentBatches: number('BENCH_SWEEP_IN_FLIGHT', 0, { integer: true, min: 1 }),
+      }),
+    },
   };
   if (settings.clients > settings.devices) {
     problems.push(`BENCH_CLIENTS=${settings.clients} exceeds BENCH_DEVICES=${settings.devices}`);

@@ -26,6 +26,8 @@ export interface FabricE2eReport {
   readonly durationSeconds: number;
   /** Best committed rate with p99 publish→commit within the limit, at the gateway's default settings (the sweep). */
   readonly endToEnd: {
+    /** Set when the sweep ran with other ingest settings than the gateway's defaults (a tuning run). */
+    readonly sweepOverrides?: { batchSize?: number; batchWindowMs?: number; maxConcurrentBatches?: number };
     readonly readingsPerSecond: number;
     readonly p99PublishToCommitMs: number | null;
     readonly offeredPerSecond: number | null;
@@ -156,7 +158,7 @@ export function markdownReport(r: FabricE2eReport): string {
     '',
     '## Headline',
     '',
-    `- **Provena end to end, default settings: ${n(r.endToEnd.readingsPerSecond)} readings/s committed** with p99 ` +
+    `- **Provena end to end, ${r.endToEnd.sweepOverrides ? `tuning run, sweep with ${JSON.stringify(r.endToEnd.sweepOverrides)} instead of the defaults` : 'default settings'}: ${n(r.endToEnd.readingsPerSecond)} readings/s committed** with p99 ` +
       `publish→commit ${ms(r.endToEnd.p99PublishToCommitMs ?? undefined)} ms (≤ ${s.p99LimitMs} ms), at ` +
       `${n(r.endToEnd.offeredPerSecond)}/s offered; lost ${r.endToEnd.lost}, duplicated ${r.endToEnd.duplicated} ` +
       'over every end-to-end run.',
