@@ -93,9 +93,12 @@ describe(`simulator demo command → Mosquitto → gateway (${LEDGER_NAME})`, ()
     expect(first.stdout).toContain(
       `published ${total}/${total}, acknowledged ${total}, committed ${total}/${total}, refused 0`,
     );
+    // Committed as the ingest events say, or, when the event stream missed some (it reconnects under load, and a
+    // reading redelivered after the gateway's MQTT session dropped commits as a duplicate), as the ledger says when
+    // the demo looks the outstanding ones up: both are every reading on the ledger, checked.
     expect(first.stdout).toMatch(
       new RegExp(
-        `done: ${total} of ${total} readings on the ledger \\(${total} published now in \\d+ transactions?`,
+        `done: ${total} of ${total} readings on the ledger \\(${total} published now(?: in \\d+ transactions?|, \\d+ of them found by looking them up)`,
       ),
     );
     expect(first.stdout).toContain(`Shipment ${shipment}: `);
