@@ -7,6 +7,10 @@ cd "$(dirname "$0")/.."
 step() { printf '\n==> %s\n' "$*"; }
 mkdir -p reports
 rm -f reports/jest-*.json
+# Every test file's temporary folder lives under this one (test/support/scratch-tmpdir.js), removed at the end.
+PROVENA_TEST_SCRATCH_ROOT=$(mktemp -d "${TMPDIR:-/tmp}/provena-test-run.XXXXXX")
+export PROVENA_TEST_SCRATCH_ROOT
+trap 'rm -rf "$PROVENA_TEST_SCRATCH_ROOT"' EXIT
 
 step "Node $(node --version) (need >= 20.19)"
 node -e 'const [a,b]=process.versions.node.split(".").map(Number); if (a<20||(a===20&&b<19)) { console.error("Node 20.19 or newer is required"); process.exit(2); }'
