@@ -29,8 +29,31 @@ const RECEIPTS: DeviceTopicKind<ReadingReceipt> = {
   parse: parseReadingReceipt,
 };
 
-/** Topic filters per SUBSCRIBE packet: one packet per ten thousand devices would be a megabyte. */
-const TOPICS_PER_SUBSCRIBE = 1000;
+/**
+ * Bytes of topic filters per SUBSCRIBE packet. Provena's broker ends a connection whose packet is over 3,072 bytes
+ * (network/mosquitto/conf.d/provena-limits.conf), so a fleet's subscriptions go in packets well under that: a
+ * hundred devices' filters in one packet would be about 5 KB.
+ */
+const SUBSCRIBE_BYTES = 2048;
+
+/** Splits topic filters into SUBSCRIBE-sized groups (each filter costs its length, 2 length bytes and 1 option byte). */
+export function subscribeChunks(topics: readonly string[], budget = SUBSCRIBE_BYTES): string[][] {
+  const chunks: string[][] = [];
+  let chunk: string[] = [];
+  let bytes = 0;
+  for (const topic of topics) {
+    const cost = Buffer.byteLength(topic) + 3;
+    if (chunk.length > 0 && bytes + cost > budget) {
+      chunks.push(chunk);
+      chunk = [];
+      bytes = 0;
+    }
+    chunk.push(topic);
+    bytes += cost;
+  }
+  if (chunk.length > 0) chunks.push(chunk);
+  return chunks;
+}
 
 /**
  * One MQTT 5 connection subscribed (QoS 1) to one kind of per-device topic of many devices. The session outlives
@@ -62,8 +85,7 @@ class MqttDeviceTopicFeed<T> {
       this.#byTopic.set(topic, watched);
       return topic;
     });
-    for (let i = 0; i < topics.length; i += TOPICS_PER_SUBSCRIBE) {
-      const chunk = topics.slice(i, i + TOPICS_PER_SUBSCRIBE);
+    for (const chunk of subscribeChunks(topics)) {
       try {
         await this.#client.subscribeAsync(chunk, { qos: 1 });
       } catch (error) {
