@@ -5,7 +5,7 @@ import { PassThrough } from 'node:stream';
 import { gzipSync } from 'node:zlib';
 import type { INestApplication } from '@nestjs/common';
 import mqtt from 'mqtt';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
 import request from 'supertest';
 import type { ModelCard } from '@provena/forecasting';
 import {
@@ -53,6 +53,29 @@ const BUNDLE_BUDGET_GZIP_BYTES = 60 * 1024;
 const FIRST_PAINT_BUDGET_MS = 2_000;
 
 jest.setTimeout(420_000);
+
+/**
+ * The shipment's row in the list, paging on with "Next page →" as a user would: the list shows 50 shipments a page
+ * in id order, and the Fabric tier's ledger holds every earlier test file's shipments (a thousand and more).
+ */
+async function shipmentRow(page: Page, shipmentId: string): Promise<Locator> {
+  const row = page.locator(`tr[data-shipment="${shipmentId}"]`);
+  const firstRow = page.locator('[data-testid=shipments] tbody tr').first();
+  for (let pageNumber = 1; pageNumber <= 100; pageNumber++) {
+    await firstRow.waitFor();
+    if ((await row.count()) > 0) return row;
+    const next = page.getByRole('button', { name: 'Next page →' });
+    if ((await next.count()) === 0) break;
+    const before = await firstRow.getAttribute('data-shipment');
+    await next.click();
+    // Polled through the locator (the page's CSP forbids evaluating strings in it).
+    for (const deadline = Date.now() + 30_000; (await firstRow.getAttribute('data-shipment')) === before;) {
+      if (Date.now() > deadline) throw new Error(`page ${pageNumber + 1} of the shipment list did not load`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+  throw new Error(`shipment ${shipmentId} is on no page of the shipment list`);
+}
 
 describe(`the web dashboard in headless Chromium (${LEDGER_NAME})`, () => {
   let broker: TestBroker;
@@ -213,8 +236,7 @@ describe(`the web dashboard in headless Chromium (${LEDGER_NAME})`, () => {
   it('shows an operator the demo shipment with its open breaches, the chart with the limits and the excursion marked, and a reading published over MQTT within seconds', async () => {
     const { context, page } = await signedIn(keys.operator!);
     expect(await page.textContent('[data-testid=who]')).toBe('operator of ProducerMSP');
-    const row = page.locator(`tr[data-shipment="${shipmentId}"]`);
-    await row.waitFor();
+    const row = await shipmentRow(page, shipmentId);
     expect(Number(await row.locator('[data-testid=open-breaches]').textContent())).toBeGreaterThan(0);
     await screenshot(page, 'dashboard-shipments');
 
