@@ -1,10 +1,7 @@
-import { readFile } from 'node:fs/promises';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { GatewayError, GatewayErrorCode } from '../errors/gateway-error';
-import type { AuditorPeer } from '../verify/auditor-peer.port';
-import { newFabricAuditorPeer } from '../verify/fabric-auditor-peer.adapter';
-import { newVerifier } from '../verify/verifier';
-import { loadVerifyConfig, type VerifyConfig } from '../verify/verify-config';
+import { runVerification } from '../verify/run-verification';
+import { loadVerifyConfig } from '../verify/verify-config';
 import { VerifyError, VerifyErrorCode } from '../verify/verify-error';
 import type { VerifyReport, VerifyTarget } from '../verify/verify-report';
 
@@ -47,27 +44,8 @@ export class AuditorVerifyService {
   }
 
   async #run(target: VerifyTarget): Promise<VerifyReport> {
-    let peer: AuditorPeer | undefined;
     try {
-      const config: VerifyConfig = loadVerifyConfig(this.env);
-      let genesisBlock: Buffer;
-      try {
-        genesisBlock = await readFile(config.genesisBlockPath);
-      } catch (err) {
-        throw new VerifyError(
-          VerifyErrorCode.BadGenesis,
-          `cannot read the trusted genesis block ${config.genesisBlockPath} (${String((err as { code?: unknown }).code ?? err)})`,
-          { cause: err },
-        );
-      }
-      peer = newFabricAuditorPeer(config.peer);
-      const verifier = newVerifier({
-        peer,
-        genesisBlock,
-        channel: config.peer.channel,
-        chaincode: config.peer.chaincode,
-      });
-      return await verifier.verify(target);
+      return await runVerification(loadVerifyConfig(this.env), target);
     } catch (err) {
       if (!(err instanceof VerifyError)) throw err;
       const code = AS_GATEWAY_ERROR[err.code];
@@ -75,8 +53,6 @@ export class AuditorVerifyService {
         this.#log.error(`verification cannot run: ${err.code}: ${err.message}`);
       }
       throw new GatewayError(code, err.message, undefined, { cause: err });
-    } finally {
-      peer?.close();
     }
   }
 }

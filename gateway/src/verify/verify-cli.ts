@@ -1,8 +1,5 @@
 #!/usr/bin/env node
-import { readFileSync } from 'node:fs';
-import type { AuditorPeer } from './auditor-peer.port';
-import { newFabricAuditorPeer } from './fabric-auditor-peer.adapter';
-import { newVerifier } from './verifier';
+import { runVerification } from './run-verification';
 import { loadVerifyConfig } from './verify-config';
 import { VerifyError, VerifyErrorCode } from './verify-error';
 import { formatReport, type VerifyTarget } from './verify-report';
@@ -62,7 +59,6 @@ export function parseVerifyArguments(argv: readonly string[]): Command | 'help' 
 }
 
 async function main(argv: readonly string[]): Promise<number> {
-  let peer: AuditorPeer | undefined;
   try {
     const command = parseVerifyArguments(argv);
     if (command === 'help') {
@@ -70,24 +66,7 @@ async function main(argv: readonly string[]): Promise<number> {
       return 0;
     }
     const config = loadVerifyConfig(process.env, command.genesis);
-    let genesisBlock: Buffer;
-    try {
-      genesisBlock = readFileSync(config.genesisBlockPath);
-    } catch (err) {
-      throw new VerifyError(
-        VerifyErrorCode.BadGenesis,
-        `cannot read the trusted genesis block ${config.genesisBlockPath} (${String((err as { code?: unknown }).code ?? err)})`,
-        { cause: err },
-      );
-    }
-    peer = newFabricAuditorPeer(config.peer);
-    const verifier = newVerifier({
-      peer,
-      genesisBlock,
-      channel: config.peer.channel,
-      chaincode: config.peer.chaincode,
-    });
-    const report = await verifier.verify(command.target);
+    const report = await runVerification(config, command.target);
     process.stdout.write(command.json ? `${JSON.stringify(report, null, 2)}\n` : `${formatReport(report)}\n`);
     return report.verified ? 0 : 1;
   } catch (err) {
@@ -97,8 +76,6 @@ async function main(argv: readonly string[]): Promise<number> {
       return EXIT[err.code];
     }
     throw err;
-  } finally {
-    peer?.close();
   }
 }
 
