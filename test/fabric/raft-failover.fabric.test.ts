@@ -2,6 +2,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { GatewayError } from '@hyperledger/fabric-gateway';
 import { publicKeyPem } from '@provena/wire';
 import type { DeviceRecord } from '../../chaincode/src/device.model';
 import { deviceJson, PRODUCER } from '../../chaincode/src/testing/transaction-arguments';
@@ -59,6 +60,20 @@ async function register(id: string): Promise<DeviceRecord> {
   ).result;
 }
 
+async function readOnceCommitted(client: FabricClient, deviceId: string): Promise<DeviceRecord> {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    try {
+      return await evaluate<DeviceRecord>(client, 'device:GetDevice', deviceId);
+    } catch (err) {
+      const said =
+        err instanceof GatewayError ? [err.message, ...err.details.map((d) => d.message)] : [String(err)];
+      if (Date.now() > deadline || !said.some((m) => m.includes('NOT_FOUND'))) throw err;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
+}
+
 it('commits on three orderers, and again after the Raft leader is killed', async () => {
   expect((await register('raft-before')).status).toBe('active');
   const killed = await leader();
@@ -86,7 +101,9 @@ it('commits on three orderers, and again after the Raft leader is killed', async
   expect(newLeader).not.toBe(killed);
   const auditor = connectAs(connection, 'AuditorMSP', 'auditor');
   try {
-    const read = await evaluate<DeviceRecord>(auditor, 'device:GetDevice', recorded.deviceId);
+    // submit() waited for the commit on the producer's peer; the auditor's peer pulls the same block from an
+    // orderer on its own, and may be a moment behind after the leader change. Only NOT_FOUND is waited out.
+    const read = await readOnceCommitted(auditor, recorded.deviceId);
     expect(read.registeredAtTxId).toBe(recorded.registeredAtTxId);
   } finally {
     auditor.close();
