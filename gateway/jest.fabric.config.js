@@ -13,6 +13,7 @@ module.exports = {
   // the built gateway with Fabric unreachable on purpose and reads no ledger).
   testMatch: [
     'app',
+    'commercial-terms',
     'epcis',
     'fault-api-abuse',
     'fault-broker-loss-receipts',

@@ -345,7 +345,9 @@ deploy_provena() {
     die 5 "the chaincode is not built (chaincode/dist is missing): run npm run build first"
   local org servers=()
   for org in $(peer_orgs); do servers+=("$org:chaincode-$org:${PORT[chaincode-$org]}"); done
-  deploy_chaincode "$CHAINCODE" "$repo/chaincode" "$(node "$netctl" chaincode-version "$repo")" "${servers[@]}"
+  # The private data collections (commercial terms) are part of the definition: a changed file is a new version.
+  COLLECTIONS_CONFIG="$repo/chaincode/collections.json" \
+    deploy_chaincode "$CHAINCODE" "$repo/chaincode" "$(node "$netctl" chaincode-version "$repo")" "${servers[@]}"
 }
 
 # Another chaincode beside Provena's (the benchmark's raw-Fabric baseline): its own servers, for the two endorsing
@@ -391,6 +393,7 @@ deploy_chaincode() {
   local orderer_args=(-o "$(first_orderer)" --tls --cafile "$(orderer_tlsca)")
   local definition=(--channelID "$CHANNEL" --name "$name" --version "$version" --sequence "$sequence"
     --signature-policy "$SIGNATURE_POLICY")
+  [[ -z "${COLLECTIONS_CONFIG:-}" ]] || definition+=(--collections-config "$COLLECTIONS_CONFIG")
   for org in "${!package_ids[@]}"; do
     say "$org approves $name version $version, sequence $sequence"
     as_admin "$org" lifecycle chaincode approveformyorg "${definition[@]}" --package-id "${package_ids[$org]}" \

@@ -24,7 +24,7 @@ describe('auditors', () => {
   });
 
   it('covers every submit transaction', () => {
-    expect(submitTransactions).toHaveLength(13);
+    expect(submitTransactions).toHaveLength(14);
   });
 
   it.each(submitTransactions)(

@@ -4,6 +4,7 @@ import {
   LedgerErrorCode,
   LedgerEvent,
   type BreachDisposedPayload,
+  type CommercialTermsRecordedPayload,
   type CustodyEventPayload,
   type DeviceEventPayload,
   type DeviceRevokedPayload,
@@ -64,6 +65,7 @@ export interface EventPayloads {
   [LedgerEvent.PalletCustodyAccepted]: PalletCustodyPayload;
   [LedgerEvent.PalletCustodyRejected]: PalletCustodyPayload;
   [LedgerEvent.PalletDevicesAttached]: PalletEventPayload;
+  [LedgerEvent.CommercialTermsRecorded]: CommercialTermsRecordedPayload;
 }
 
 function printableKey(key: string): string {

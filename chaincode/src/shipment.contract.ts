@@ -10,6 +10,12 @@ import {
   recordBreachDisposition,
   rejectCustody,
 } from './custody.service';
+import {
+  readCommercialTerms,
+  readCommercialTermsHash,
+  storeCommercialTerms,
+  transientTerms,
+} from './commercial-terms';
 import { requireId } from './input';
 import { LedgerError } from './ledger-error';
 import { KeyType, palletKey, shipmentKey } from './ledger-keys';
@@ -17,7 +23,7 @@ import { decodeRecord, emitEvent, parsePageSize, readPage, readRecord, writeReco
 import { recordHistory, shipmentProvenance } from './provenance.query';
 import { ProvenaContract } from './provena-contract';
 import { parseShipmentInput, type ShipmentRecord } from './shipment.model';
-import { loadShipment } from './shipment.state';
+import { loadShipment, requireNotDelivered } from './shipment.state';
 import { MAX_CLOCK_AHEAD_MS } from './reading-ingest';
 import { openTx } from './tx-scope';
 
@@ -30,11 +36,15 @@ export class ShipmentContract extends ProvenaContract {
     super('shipment');
   }
 
-  /** Creates a shipment; the caller's organisation becomes its owner and first custodian. */
+  /**
+   * Creates a shipment; the caller's organisation becomes its owner and first custodian. Commercial terms sent in
+   * the transient map are recorded in the same transaction, privately.
+   */
   async CreateShipment(ctx: Context, shipmentJson: string): Promise<string> {
     const tx = openTx(ctx);
     requireWriter(tx.caller, 'create a shipment');
     const input = parseShipmentInput(shipmentJson);
+    const terms = transientTerms(ctx, input.shipmentId);
     const key = shipmentKey(ctx.stub, input.shipmentId);
     if (await readRecord<ShipmentRecord>(ctx, key)) {
       throw new LedgerError(LedgerErrorCode.AlreadyExists, `shipment ${input.shipmentId} already exists`);
@@ -77,6 +87,7 @@ export class ShipmentContract extends ProvenaContract {
       createdAt: tx.nowMs,
     };
     await writeRecord(ctx, key, shipment);
+    if (terms) await storeCommercialTerms(tx, shipment, terms);
     emitEvent(ctx, LedgerEvent.ShipmentCreated, {
       shipmentId: shipment.shipmentId,
       custodianOrg: org,
@@ -132,6 +143,41 @@ export class ShipmentContract extends ProvenaContract {
     return canonicalJson(await deliverShipment(openTx(ctx), shipmentId));
   }
 
+  /**
+   * Records or amends the shipment's commercial terms, sent in the transient map (the owner organisation, before
+   * delivery). Only their hash reaches the channel.
+   */
+  async SetCommercialTerms(ctx: Context, shipmentId: string): Promise<string> {
+    const tx = openTx(ctx);
+    requireWriter(tx.caller, 'record commercial terms');
+    const shipment = await loadShipment(ctx, requireId(shipmentId, 'shipmentId'));
+    requireNotDelivered(shipment);
+    const terms = transientTerms(ctx, shipment.shipmentId);
+    if (!terms) {
+      throw new LedgerError(
+        LedgerErrorCode.InvalidArgument,
+        'the commercial terms go in the transient map under "commercialTerms", never in the arguments',
+      );
+    }
+    const termsHash = await storeCommercialTerms(tx, shipment, terms);
+    emitEvent(ctx, LedgerEvent.CommercialTermsRecorded, {
+      shipmentId: shipment.shipmentId,
+      byOrg: tx.caller.mspId,
+      termsHash,
+    });
+    return canonicalJson({ shipmentId: shipment.shipmentId, termsHash, txId: tx.txId });
+  }
+
+  /** The shipment's commercial terms, for the trading organisations only, from the caller's own peer. */
+  async GetCommercialTerms(ctx: Context, shipmentId: string): Promise<string> {
+    return canonicalJson(await readCommercialTerms(openTx(ctx), requireId(shipmentId, 'shipmentId')));
+  }
+
+  /** The hash of the shipment's commercial terms, for any channel member: checks a disclosed copy. */
+  async GetCommercialTermsHash(ctx: Context, shipmentId: string): Promise<string> {
+    return canonicalJson(await readCommercialTermsHash(openTx(ctx), requireId(shipmentId, 'shipmentId')));
+  }
+
   /** One shipment with its custody chain. */
   async GetShipment(ctx: Context, shipmentId: string): Promise<string> {
     openTx(ctx);
@@ -180,7 +226,7 @@ declareContract(
       submit: true,
       params: {
         shipmentJson:
-          'JSON {shipmentId, productCode, quantity, origin, destination, complianceProfile?}; the caller becomes owner and custodian',
+          'JSON {shipmentId, productCode, quantity, origin, destination, complianceProfile?, orderedAt?}; the caller becomes owner and custodian; optional commercial terms in the transient map under "commercialTerms"',
       },
     },
     AttachDevices: {
@@ -204,6 +250,9 @@ declareContract(
       },
     },
     DeliverShipment: { submit: true, params: { shipmentId: SHIPMENT_ID } },
+    SetCommercialTerms: { submit: true, params: { shipmentId: SHIPMENT_ID } },
+    GetCommercialTerms: { submit: false, params: { shipmentId: SHIPMENT_ID } },
+    GetCommercialTermsHash: { submit: false, params: { shipmentId: SHIPMENT_ID } },
     GetShipment: { submit: false, params: { shipmentId: SHIPMENT_ID } },
     ListShipments: {
       submit: false,

@@ -11,6 +11,7 @@ import type {
   LedgerActor,
   LedgerEventStream,
   LedgerPort,
+  SubmitOptions,
   TransactionInfo,
 } from '../src/ledger/ledger.port';
 import { InMemoryLedgerAdapter } from '../src/testing/in-memory-ledger.adapter';
@@ -171,9 +172,14 @@ function wrap(kind: LedgerUnderTest['kind'], window: LedgerWindow): LedgerUnderT
   return {
     kind,
     submitted,
-    submit<T>(actor: LedgerActor, fn: string, args: readonly string[]): Promise<Committed<T>> {
+    submit<T>(
+      actor: LedgerActor,
+      fn: string,
+      args: readonly string[],
+      options?: SubmitOptions,
+    ): Promise<Committed<T>> {
       submitted.push(fn);
-      return port.submit<T>(actor, fn, args);
+      return port.submit<T>(actor, fn, args, options);
     },
     evaluate: <T>(actor: LedgerActor, fn: string, args: readonly string[]): Promise<T> =>
       port.evaluate<T>(actor, fn, args),

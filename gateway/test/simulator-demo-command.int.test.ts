@@ -114,6 +114,11 @@ describe(`simulator demo command → Mosquitto → gateway (${LEDGER_NAME})`, ()
       ),
     );
     expect(first.stdout).toMatch(/recorded in block \d+, transaction [0-9a-f]{64}:/);
+    // The demo's shipment carries private commercial terms; the auditor checks the carrier's disclosed copy.
+    expect(first.stdout).toMatch(
+      /commercial terms: private to the trading organisations; the auditor sees SHA-256 [0-9a-f]{16}… and the copy CarrierMSP disclosed matches it/,
+    );
+    expect(first.stdout).not.toContain('City Pharmacy Lyon');
     expect(first.stdout).toContain(`demo done: ${total} readings of ${scenario.name} on the ledger`);
 
     // A second `npm start`: nothing new is created, published or recorded.

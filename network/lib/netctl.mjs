@@ -88,6 +88,7 @@ function version(repo) {
     ...listFiles(join(repo, 'chaincode', 'dist')),
     ...listFiles(join(repo, 'wire', 'dist')),
     join(repo, 'chaincode', 'package.json'),
+    join(repo, 'chaincode', 'collections.json'),
   ];
   process.stdout.write(`${chaincodeVersion(files)}\n`);
 }

@@ -24,14 +24,18 @@ export interface FabricClient {
 
 const utf8 = new TextDecoder();
 
-/** Connects as the identity of `mspId` with `role`, to that organisation's peer as the connection file names it. */
+/**
+ * Connects as the identity of `mspId` with `role`, to that organisation's peer as the connection file names it,
+ * or to `viaOrg`'s peer (any channel member may send proposals to any organisation's peer).
+ */
 export function connectAs(
   settings: ConnectionSettings,
   mspId: string,
   role: 'admin' | 'operator' | 'auditor',
+  viaOrg: string = mspId,
 ): FabricClient {
   const identity = settings.identities.find((i) => i.mspId === mspId && i.role === role);
-  const org = settings.organisations[mspId];
+  const org = settings.organisations[viaOrg];
   if (!identity || !org) throw new Error(`the connection file has no ${role} of ${mspId}`);
   const client = new grpc.Client(
     org.peerEndpoint,

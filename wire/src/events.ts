@@ -26,6 +26,7 @@ export const LedgerEvent = {
   PalletCustodyAccepted: 'PalletCustodyAccepted',
   PalletCustodyRejected: 'PalletCustodyRejected',
   PalletDevicesAttached: 'PalletDevicesAttached',
+  CommercialTermsRecorded: 'CommercialTermsRecorded',
 } as const;
 
 export type LedgerEvent = (typeof LedgerEvent)[keyof typeof LedgerEvent];
@@ -63,6 +64,13 @@ export interface ShipmentCreatedPayload extends ShipmentEventPayload {
   destination: string;
   /** When the order was placed, Unix ms: the date demand is counted by, which may lie before the creation. */
   orderedAt: number;
+}
+
+/** New or amended commercial terms: only their hash, which every block holds anyway; the values stay private. */
+export interface CommercialTermsRecordedPayload {
+  shipmentId: string;
+  byOrg: string;
+  termsHash: string;
 }
 
 export interface DevicesAttachedPayload extends ShipmentEventPayload {

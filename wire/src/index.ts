@@ -77,3 +77,13 @@ export {
   replaceFileDurably,
   writeJsonDurably,
 } from './durable-files';
+export {
+  COMMERCIAL_TERMS_COLLECTION,
+  COMMERCIAL_TERMS_TRANSIENT_KEY,
+  CommercialTermsRules,
+  TRADING_MSPS,
+  checkCommercialTerms,
+  commercialTermsDocument,
+  commercialTermsHash,
+  type CommercialTerms,
+} from './commercial-terms';

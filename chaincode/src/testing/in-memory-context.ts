@@ -3,7 +3,12 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Context, type Contract } from 'fabric-contract-api';
-import { InMemoryStub, type CommittedView, type Versioned } from './in-memory-stub';
+import {
+  InMemoryStub,
+  type CollectionDefinition,
+  type CommittedView,
+  type Versioned,
+} from './in-memory-stub';
 
 /** The NodeOU a test identity's certificate carries (`none`: a certificate without any NodeOU). */
 export type OuRole = 'admin' | 'client' | 'peer' | 'none';
@@ -18,6 +23,38 @@ export interface TestIdentity {
 
 /** Fabric's validation codes for the cases the stub can produce. */
 export type ValidationCode = 'VALID' | 'MVCC_READ_CONFLICT' | 'PHANTOM_READ_CONFLICT';
+
+/** What a client may set on a proposal besides its arguments. */
+export interface ProposalOptions {
+  timestampMs?: number;
+  /** The transient map (private data goes here): seen by the chaincode, never written to the ledger. */
+  transient?: Record<string, Uint8Array>;
+}
+
+/**
+ * The collections of the chaincode definition, from the file `network.sh deploy` commits (`chaincode/collections.json`):
+ * members are the MSP ids named in each collection's policy.
+ */
+function loadCollections(): Map<string, CollectionDefinition> {
+  const file = join(__dirname, '..', '..', 'collections.json');
+  const declared = JSON.parse(readFileSync(file, 'utf8')) as {
+    name: string;
+    policy: string;
+    memberOnlyRead?: boolean;
+    memberOnlyWrite?: boolean;
+  }[];
+  return new Map(
+    declared.map((c) => [
+      c.name,
+      {
+        name: c.name,
+        memberMspIds: [...c.policy.matchAll(/'([A-Za-z0-9.-]+)\.member'/g)].map((m) => m[1] as string),
+        memberOnlyRead: c.memberOnlyRead ?? false,
+        memberOnlyWrite: c.memberOnlyWrite ?? false,
+      },
+    ]),
+  );
+}
 
 /** A committed transaction's chaincode event, payload parsed. */
 export interface RecordedEvent {
@@ -127,6 +164,9 @@ export class InMemoryLedger {
   readonly #sortedKeys: string[] = [];
   readonly #history = new Map<string, HistoryEntry[]>();
   readonly #events: RecordedEvent[] = [];
+  /** Private data as a member organisation's peer holds it, keyed `collection\u0000key`. */
+  readonly #private = new Map<string, Versioned>();
+  readonly #collections: ReadonlyMap<string, CollectionDefinition> = loadCollections();
   #proposals = 0;
   #commits = 0;
   #clockMs: number;
@@ -167,10 +207,12 @@ export class InMemoryLedger {
         // The shim hands history timestamps over as plain numbers, unlike the transaction timestamp's Long.
         timestamp: h.timestamp as unknown as ReturnType<Context['stub']['getTxTimestamp']>,
       })),
+    getPrivate: (collection, key) => this.#private.get(`${collection}\u0000${key}`),
+    collection: (name) => this.#collections.get(name),
   };
 
   /** Starts simulating a proposal: a fresh tx id, the next clock tick (or the given time), the given identity. */
-  begin(identity: TestIdentity, options: { timestampMs?: number; args?: string[] } = {}): InMemoryContext {
+  begin(identity: TestIdentity, options: ProposalOptions & { args?: string[] } = {}): InMemoryContext {
     const n = ++this.#proposals;
     this.#clockMs += this.#stepMs;
     const client = new TestClientIdentity(withDefaults(identity));
@@ -180,6 +222,7 @@ export class InMemoryLedger {
       timestampMs: options.timestampMs ?? this.#clockMs,
       creator: { mspid: client.getMSPID(), idBytes: client.getIDBytes() },
       args: options.args ?? [],
+      ...(options.transient && { transient: new Map(Object.entries(options.transient)) }),
     });
     return new InMemoryContext(stub, client);
   }
@@ -194,6 +237,9 @@ export class InMemoryLedger {
       const now = this.#view.range(read.start, read.end).map(([k, v]) => `${k}@${v.version}`);
       if (now.join('\n') !== read.results.map(([k, v]) => `${k}@${v}`).join('\n'))
         return 'PHANTOM_READ_CONFLICT';
+    }
+    for (const [key, version] of stub.privateReads) {
+      if (this.#private.get(key)?.version !== version) return 'MVCC_READ_CONFLICT';
     }
     const version = ++this.#commits;
     const ms = stub.proposal.timestampMs;
@@ -213,6 +259,10 @@ export class InMemoryLedger {
         timestamp,
       });
       this.#history.set(key, entries);
+    }
+    for (const [key, value] of stub.privateWrites) {
+      if (value === null) this.#private.delete(key);
+      else this.#private.set(key, { value, version });
     }
     if (stub.event) {
       this.#events.push({
@@ -262,15 +312,15 @@ export class InMemoryLedger {
     return this.submitAt(identity, undefined, contract, fn, ...args);
   }
 
-  /** {@link submit} with a chosen transaction timestamp (Unix ms). */
+  /** {@link submit} with a chosen transaction timestamp (Unix ms), or with proposal options. */
   async submitAt<T = unknown>(
     identity: TestIdentity,
-    timestampMs: number | undefined,
+    at: number | ProposalOptions | undefined,
     contract: Contract,
     fn: string,
     ...args: string[]
   ): Promise<SubmitResult<T>> {
-    const ctx = this.begin(identity, timestampMs === undefined ? {} : { timestampMs });
+    const ctx = this.begin(identity, typeof at === 'number' ? { timestampMs: at } : (at ?? {}));
     const result = (await this.run(ctx, contract, fn, args, 'SUBMIT')) as T;
     const code = this.commit(ctx);
     if (code !== 'VALID') throw new Error(`transaction ${ctx.stub.getTxID()} invalid: ${code}`);
@@ -280,6 +330,11 @@ export class InMemoryLedger {
       result,
       event: event && { name: event.name, payload: JSON.parse(event.payload.toString('utf8')) },
     };
+  }
+
+  /** The committed private value of a key as text, or undefined: what a member organisation's peer holds. */
+  getPrivate(collection: string, key: string): string | undefined {
+    return this.#private.get(`${collection}\u0000${key}`)?.value.toString('utf8');
   }
 
   /** Evaluates a query on the committed state; nothing is committed. */

@@ -1,6 +1,7 @@
 import './quiet-fabric-logs';
 import type { Context } from 'fabric-contract-api';
 import { ChaincodeStub as ShimStub } from 'fabric-shim';
+import { createHash } from 'node:crypto';
 
 type Stub = Context['stub'];
 type KV = { namespace: string; key: string; value: Uint8Array };
@@ -24,6 +25,18 @@ export interface CommittedView {
   /** Entries with start <= key < end in UTF-8 byte order (LevelDB's order); end "" means unbounded. */
   range(start: string, end: string): [string, Versioned][];
   history(key: string): KeyModification[];
+  /** A private data collection's committed value, on a peer of a member organisation. */
+  getPrivate(collection: string, key: string): Versioned | undefined;
+  /** The collection as the chaincode definition declares it, or undefined when it declares none of that name. */
+  collection(name: string): CollectionDefinition | undefined;
+}
+
+/** What the stub enforces of a collection definition (`chaincode/collections.json`). */
+export interface CollectionDefinition {
+  name: string;
+  memberMspIds: readonly string[];
+  memberOnlyRead: boolean;
+  memberOnlyWrite: boolean;
 }
 
 /** One range query as the peer records it for phantom-read validation. */
@@ -40,6 +53,8 @@ export interface Proposal {
   timestampMs: number;
   creator: { mspid: string; idBytes: Uint8Array };
   args: string[];
+  /** The proposal's transient map: reaches the chaincode, never the ledger. */
+  transient?: ReadonlyMap<string, Uint8Array>;
 }
 
 // The shim's own composite-key and timestamp code, borrowed so keys and Long timestamps are byte-for-byte what a
@@ -101,6 +116,9 @@ export class InMemoryStub implements Stub {
   readonly reads = new Map<string, number | undefined>();
   readonly rangeReads: RangeRead[] = [];
   readonly writes = new Map<string, Buffer | null>();
+  /** Private reads and writes, keyed `collection\u0000key`; validated and committed like public ones. */
+  readonly privateReads = new Map<string, number | undefined>();
+  readonly privateWrites = new Map<string, Buffer | null>();
   event: { name: string; payload: Buffer } | undefined;
   #paginated = false;
 
@@ -254,7 +272,7 @@ export class InMemoryStub implements Stub {
   }
 
   getTransient(): Map<string, Uint8Array> {
-    return new Map();
+    return new Map(this.proposal.transient ?? []);
   }
   getSignedProposal(): ReturnType<Stub['getSignedProposal']> {
     return unsupported('getSignedProposal');
@@ -277,17 +295,40 @@ export class InMemoryStub implements Stub {
   invokeChaincode(): ReturnType<Stub['invokeChaincode']> {
     return unsupported('invokeChaincode');
   }
-  getPrivateData(): Promise<Uint8Array> {
-    return unsupported('getPrivateData');
+  // Fabric's own wording for a collection the definition lacks and for a non-member's read or write, so tests
+  // see what a peer says.
+  #collection(name: string, access: 'read' | 'write'): CollectionDefinition {
+    const collection = this.committed.collection(name);
+    if (!collection) throw new Error(`collection ${name} not defined`);
+    const member = collection.memberMspIds.includes(this.proposal.creator.mspid);
+    const restricted = access === 'read' ? collection.memberOnlyRead : collection.memberOnlyWrite;
+    if (restricted && !member) {
+      throw new Error(
+        `tx creator does not have ${access} access permission on privatedata in chaincodeName:provena collectionName: ${name}`,
+      );
+    }
+    return collection;
   }
-  getPrivateDataHash(): Promise<Uint8Array> {
-    return unsupported('getPrivateDataHash');
+  async getPrivateData(collection: string, key: string): Promise<Uint8Array> {
+    this.#collection(collection, 'read');
+    const entry = this.committed.getPrivate(collection, key);
+    this.privateReads.set(`${collection}\u0000${key}`, entry?.version);
+    return entry ? Buffer.from(entry.value) : Buffer.alloc(0);
   }
-  putPrivateData(): Promise<void> {
-    return unsupported('putPrivateData');
+  async getPrivateDataHash(collection: string, key: string): Promise<Uint8Array> {
+    if (!this.committed.collection(collection)) throw new Error(`collection ${collection} not defined`);
+    const entry = this.committed.getPrivate(collection, key);
+    return entry ? createHash('sha256').update(entry.value).digest() : Buffer.alloc(0);
   }
-  deletePrivateData(): Promise<void> {
-    return unsupported('deletePrivateData');
+  async putPrivateData(collection: string, key: string, value: Uint8Array): Promise<void> {
+    this.#collection(collection, 'write');
+    validateSimpleKeys(key);
+    if (value.length === 0) throw new Error('value cannot be empty');
+    this.privateWrites.set(`${collection}\u0000${key}`, Buffer.from(value));
+  }
+  async deletePrivateData(collection: string, key: string): Promise<void> {
+    this.#collection(collection, 'write');
+    this.privateWrites.set(`${collection}\u0000${key}`, null);
   }
   purgePrivateData(): Promise<void> {
     return unsupported('purgePrivateData');

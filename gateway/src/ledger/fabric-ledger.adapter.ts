@@ -13,6 +13,7 @@ import type {
   LedgerEventRecord,
   LedgerEventStream,
   LedgerPort,
+  SubmitOptions,
   TransactionInfo,
 } from './ledger.port';
 
@@ -160,11 +161,16 @@ export class FabricLedgerAdapter implements LedgerPort {
     return client;
   }
 
-  async submit<T>(actor: LedgerActor, fn: string, args: readonly string[]): Promise<Committed<T>> {
+  async submit<T>(
+    actor: LedgerActor,
+    fn: string,
+    args: readonly string[],
+    options: SubmitOptions = {},
+  ): Promise<Committed<T>> {
     const network = this.#network(actor);
     return this.#submitSlots.run(async () => {
       await this.#caughtUp(network);
-      const committed = await this.#submit<T>(network, fn, args);
+      const committed = await this.#submit<T>(network, fn, args, options);
       this.#committedAt(network, committed.blockNumber);
       return committed;
     });
@@ -208,12 +214,20 @@ export class FabricLedgerAdapter implements LedgerPort {
     if (height > (this.#heights.get(peerKey) ?? 0n)) this.#heights.set(peerKey, height);
   }
 
-  async #submit<T>(network: Network, fn: string, args: readonly string[]): Promise<Committed<T>> {
+  async #submit<T>(
+    network: Network,
+    fn: string,
+    args: readonly string[],
+    options: SubmitOptions,
+  ): Promise<Committed<T>> {
     const [contractName, name] = splitName(fn);
     const contract = network.getContract(this.#options.chaincode, contractName);
     for (let attempt = 0; ; attempt++) {
       try {
-        const submitted = await contract.submitAsync(name, { arguments: [...args] });
+        const submitted = await contract.submitAsync(name, {
+          arguments: [...args],
+          ...(options.transient && { transientData: { ...options.transient } }),
+        });
         const result = submitted.getResult();
         const status = await submitted.getStatus();
         if (!status.successful) {

@@ -16,6 +16,15 @@ export interface Committed<T> {
   readonly blockNumber: bigint;
 }
 
+/** What a submit may carry besides its arguments. */
+export interface SubmitOptions {
+  /**
+   * The proposal's transient map: delivered to the endorsing peers' chaincode and never written to a block. The
+   * way private data (commercial terms) reaches a collection.
+   */
+  readonly transient?: Readonly<Record<string, Uint8Array>>;
+}
+
 /** One chaincode event of a committed transaction, payload parsed. */
 export interface LedgerEventRecord {
   readonly name: string;
@@ -52,7 +61,12 @@ export interface TransactionInfo {
  * unreachable peers and timeouts become LEDGER_UNAVAILABLE, invalid commits COMMIT_FAILED.
  */
 export interface LedgerPort {
-  submit<T>(actor: LedgerActor, fn: string, args: readonly string[]): Promise<Committed<T>>;
+  submit<T>(
+    actor: LedgerActor,
+    fn: string,
+    args: readonly string[],
+    options?: SubmitOptions,
+  ): Promise<Committed<T>>;
   evaluate<T>(actor: LedgerActor, fn: string, args: readonly string[]): Promise<T>;
   /**
    * Where a transaction is on the ledger and whether its commit was valid (auditors' proof of a fact), as `actor`

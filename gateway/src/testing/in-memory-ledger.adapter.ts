@@ -11,6 +11,7 @@ import type {
   LedgerEventRecord,
   LedgerEventStream,
   LedgerPort,
+  SubmitOptions,
   TransactionInfo,
 } from '../ledger/ledger.port';
 
@@ -31,13 +32,18 @@ export class InMemoryLedgerAdapter implements LedgerPort {
   /** Every submitted transaction name, in order (lets tests count ledger round trips). */
   readonly submitted: string[] = [];
 
-  async submit<T>(actor: LedgerActor, fn: string, args: readonly string[]): Promise<Committed<T>> {
+  async submit<T>(
+    actor: LedgerActor,
+    fn: string,
+    args: readonly string[],
+    options: SubmitOptions = {},
+  ): Promise<Committed<T>> {
     const [contract, name] = this.#resolve(fn);
     this.submitted.push(fn);
     try {
       const { txId, result } = await this.ledger.submitAt<T>(
         identityOf(actor),
-        Date.now(),
+        { timestampMs: Date.now(), ...(options.transient && { transient: { ...options.transient } }) },
         contract,
         name,
         ...args,

@@ -287,6 +287,16 @@ export async function runDemoCommand(args: string[], io: CliIo): Promise<number>
       );
       out('');
       out(formatShipmentProvenance(await client.shipmentProvenance(shipment.id), { maxBreaches: 5 }));
+      if (shipment.commercialTerms) {
+        const check = await client.commercialTermsCheck(shipment.id, shipment.destinationOrg);
+        out(
+          `${INDENT}commercial terms: private to the trading organisations; the auditor sees SHA-256 ` +
+            `${check.termsHash.slice(0, 16)}… and the copy ${shipment.destinationOrg} disclosed ` +
+            `${check.matches ? 'matches it' : 'DOES NOT match it'}`,
+        );
+        if (!check.matches)
+          throw new Error(`the disclosed commercial terms of ${shipment.id} do not match the ledger`);
+      }
       out('');
     }
     if (scenario.shipments.length === 0) out('[4/4] the scenario has no shipments: no provenance to read');

@@ -3,7 +3,7 @@ import { AUDITOR_MSP, type ComplianceProfile } from '@provena/wire';
 import type { DeviceRegistry } from '../devices/device-registry.port';
 import { SimulatorError, SimulatorErrorCode } from '../errors';
 import type { ShipmentPlan } from '../models/demand.model';
-import type { Scenario } from '../scenario/scenario.types';
+import type { CommercialTermsSpec, Scenario } from '../scenario/scenario.types';
 import type { LedgerReader, RecordedReading, RegisteredDeviceKey } from './ledger-reader.port';
 import { checkProvenanceView, type ShipmentProvenanceView } from './provenance-report';
 
@@ -150,6 +150,12 @@ export interface GatewayClientOptions {
  */
 const shipmentPath = (shipmentId: string): string => `/shipments/${encodeURIComponent(shipmentId)}`;
 
+/** The outcome of {@link GatewayClient.commercialTermsCheck}. */
+export interface CommercialTermsCheck {
+  matches: boolean;
+  termsHash: string;
+}
+
 export class GatewayClient implements LedgerReader, CustodyGateway {
   constructor(private readonly options: GatewayClientOptions) {}
 
@@ -173,6 +179,7 @@ export class GatewayClient implements LedgerReader, CustodyGateway {
       destination: string;
       complianceProfile?: ComplianceProfile;
       orderedAt?: number;
+      commercialTerms?: CommercialTermsSpec;
     },
   ): Promise<void> {
     await this.#post(this.#key(org, 'operator'), '/shipments', shipment);
@@ -271,6 +278,26 @@ export class GatewayClient implements LedgerReader, CustodyGateway {
     return checkProvenanceView(view, shipmentId);
   }
 
+  /**
+   * The auditor's check of a shipment's private commercial terms: `memberOrg` (a trading organisation) reads them
+   * from its own peer and discloses the copy; the auditor, who can read only their hash, checks the copy against
+   * it on its own peer.
+   */
+  async commercialTermsCheck(shipmentId: string, memberOrg: string): Promise<CommercialTermsCheck> {
+    const { terms } = await this.#get<{ terms: unknown }>(
+      this.#key(memberOrg, 'operator'),
+      `${shipmentPath(shipmentId)}/commercial-terms`,
+    );
+    const response = await this.#fetch(`${shipmentPath(shipmentId)}/commercial-terms/verification`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${this.#auditorKey()}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ terms }),
+    });
+    if (!response.ok) throw await gatewayRequestError(response);
+    const { matches, termsHash } = (await response.json()) as CommercialTermsCheck;
+    return { matches: matches === true, termsHash: String(termsHash) };
+  }
+
   #auditorKey(): string {
     return this.#key(AUDITOR_MSP, 'auditor');
   }
@@ -356,6 +383,7 @@ export async function provisionScenarioOnGateway(
         origin: shipment.originOrg,
         destination: shipment.destinationOrg,
         complianceProfile: shipment.compliance,
+        ...(shipment.commercialTerms && { commercialTerms: shipment.commercialTerms }),
       })
       .catch(ignoreExisting);
   }

@@ -339,6 +339,36 @@ describe('scenario parser', () => {
     }
   });
 
+  it("carries a shipment's commercial terms, and names each malformed field", () => {
+    const terms = {
+      price: { amount: '12.50', currency: 'EUR' },
+      quantity: { amount: '10', unit: 'boxes' },
+      customer: 'City Pharmacy',
+    };
+    const result = validateScenario({
+      ...base(),
+      shipments: [{ ...at(base(), 'shipments', 0), commercialTerms: terms }],
+    });
+    if (!('scenario' in result)) throw new Error(JSON.stringify(result.issues));
+    expect(result.scenario.shipments[0]!.commercialTerms).toEqual(terms);
+    expect(validateScenario(base())).toMatchObject({
+      scenario: { shipments: [expect.not.objectContaining({ commercialTerms: expect.anything() })] },
+    });
+
+    const issues = issuesOf((sc) => {
+      at(sc, 'shipments', 0).commercialTerms = {
+        ...terms,
+        price: { amount: 12.5, currency: 'euro' },
+        extra: 1,
+      };
+    });
+    expect(paths(issues).sort()).toEqual([
+      '$.shipments[0].commercialTerms.extra',
+      '$.shipments[0].commercialTerms.price.amount',
+      '$.shipments[0].commercialTerms.price.currency',
+    ]);
+  });
+
   describe('ready scenarios', () => {
     const folder = join(__dirname, '..', '..', 'scenarios');
     const files = readdirSync(folder).filter((f) => f.endsWith('.json'));

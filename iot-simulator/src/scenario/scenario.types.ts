@@ -43,6 +43,15 @@ export interface Shipment {
   arriveAtMs: number;
   compliance: ComplianceProfile;
   handovers: Handover[];
+  /** Private to the trading organisations on the ledger; absent when the scenario names none. */
+  commercialTerms?: CommercialTermsSpec;
+}
+
+/** A shipment's commercial terms as a scenario states them (decimal strings, as the ledger keeps them). */
+export interface CommercialTermsSpec {
+  price: { amount: string; currency: string };
+  quantity: { amount: string; unit: string };
+  customer: string;
 }
 
 export interface ColdChainParams {

@@ -1,6 +1,6 @@
-import { COMPLIANCE_LIMITS, MEASUREMENT_RANGES, type Bounds } from '@provena/wire';
-import type { IssueCollector } from './json-checker';
-import type { ComplianceProfile, Handover, Shipment } from './scenario.types';
+import { COMPLIANCE_LIMITS, CommercialTermsRules, MEASUREMENT_RANGES, type Bounds } from '@provena/wire';
+import type { Fields, IssueCollector } from './json-checker';
+import type { CommercialTermsSpec, ComplianceProfile, Handover, Shipment } from './scenario.types';
 
 /** What the shipment parser needs to resolve references; ids that failed their own checks are simply absent. */
 export interface ReferenceSets {
@@ -20,6 +20,7 @@ const SHIPMENT_FIELDS = [
   'arriveAt',
   'compliance',
   'handovers',
+  'commercialTerms',
 ];
 
 function checkReference(
@@ -158,6 +159,9 @@ export function parseShipments(
       compliance,
       handovers: [],
     };
+    const terms = f.object('commercialTerms', ['price', 'quantity', 'customer']);
+    const commercialTerms = terms && parseCommercialTerms(terms);
+    if (commercialTerms) shipment.commercialTerms = commercialTerms;
     const handovers = f.array('handovers');
     if (handovers && departAtMs !== undefined && arriveAtMs !== undefined) {
       shipment.handovers = parseHandovers(issues, handovers, f.at('handovers'), shipment, refs, startMs);
@@ -165,4 +169,39 @@ export function parseShipments(
     shipments.push(shipment);
   });
   return shipments;
+}
+
+/** What the trading organisations agreed: sent privately with the shipment (the gateway adds the salt). */
+function parseCommercialTerms(f: Fields): CommercialTermsSpec | undefined {
+  const patterned = (
+    g: Fields | undefined,
+    key: string,
+    pattern: RegExp,
+    rule: string,
+  ): string | undefined => {
+    const v = g?.string(key, { required: true });
+    if (v !== undefined && !pattern.test(v)) g?.report(key, `must be ${rule}`);
+    return v !== undefined && pattern.test(v) ? v : undefined;
+  };
+  const decimal = 'a decimal string such as "12.50"';
+  const price = f.object('price', ['amount', 'currency'], { required: true });
+  const quantity = f.object('quantity', ['amount', 'unit'], { required: true });
+  const spec = {
+    price: {
+      amount: patterned(price, 'amount', CommercialTermsRules.decimal, decimal),
+      currency: patterned(price, 'currency', CommercialTermsRules.currency, 'an ISO 4217 code such as EUR'),
+    },
+    quantity: {
+      amount: patterned(quantity, 'amount', CommercialTermsRules.decimal, decimal),
+      unit: patterned(quantity, 'unit', CommercialTermsRules.unit, 'a unit code or word'),
+    },
+    customer: f.string('customer', { required: true, maxLength: CommercialTermsRules.maxCustomerLength }),
+  };
+  const { price: p, quantity: q, customer } = spec;
+  if (!p.amount || !p.currency || !q.amount || !q.unit || customer === undefined) return undefined;
+  return {
+    price: { amount: p.amount, currency: p.currency },
+    quantity: { amount: q.amount, unit: q.unit },
+    customer,
+  };
 }

@@ -1,4 +1,4 @@
-import { Controller, Get, HttpCode, Post } from '@nestjs/common';
+import { Controller, Get, HttpCode, Post, Put } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiKeyProtected, ApiWriteErrors } from '../api-docs.decorators';
 import { CurrentPrincipal } from '../auth/current-principal.decorator';
@@ -9,17 +9,21 @@ import { IdParam, Paging, ValidBody } from '../validation/request.decorators';
 import { EmptyBodySchema, type PageQuery } from '../validation/request.schemas';
 import {
   BreachDispositionBody,
+  CommercialTermsBody,
   CreateShipmentBody,
+  DisclosedTermsBody,
   DeviceListBody,
   OfferCustodyBody,
   RejectCustodyBody,
   type BreachDisposition,
+  type CommercialTermsInput,
   type CreateShipment,
+  type DisclosedTerms,
   type DeviceList,
   type OfferCustody,
   type RejectCustody,
 } from './shipments.dto';
-import { ShipmentsService } from './shipments.service';
+import { ShipmentsService, type DisclosedTermsCheck } from './shipments.service';
 
 /** `/shipments`: shipments, their devices, custody handover and breach dispositions. Writes: operators, admins. */
 @ApiTags('shipments')
@@ -143,5 +147,60 @@ export class ShipmentsController {
     @ValidBody(EmptyBodySchema) _body: unknown,
   ): Promise<WriteResponse> {
     return this.shipments.deliver(principal, shipmentId);
+  }
+
+  @Put(':shipmentId/commercial-terms')
+  @HttpCode(200)
+  @Roles('operator', 'admin')
+  @ApiWriteErrors()
+  @ApiOperation({
+    summary: 'Record or amend the commercial terms, privately (shipment:SetCommercialTerms)',
+    description:
+      "Owner organisation only, before delivery. The terms reach only the trading organisations' peers " +
+      '(private data collection commercialTerms); every block carries their SHA-256 alone.',
+  })
+  setCommercialTerms(
+    @CurrentPrincipal() principal: Principal,
+    @IdParam('shipmentId') shipmentId: string,
+    @ValidBody(CommercialTermsBody) body: CommercialTermsInput,
+  ): Promise<WriteResponse> {
+    return this.shipments.setCommercialTerms(principal, shipmentId, body);
+  }
+
+  @Get(':shipmentId/commercial-terms')
+  @Roles('operator', 'admin')
+  @ApiOperation({
+    summary: "The commercial terms, from the own organisation's peer (shipment:GetCommercialTerms)",
+    description: 'Trading organisations only; `document` is the exact stored text to disclose to an auditor.',
+  })
+  commercialTerms(
+    @CurrentPrincipal() principal: Principal,
+    @IdParam('shipmentId') shipmentId: string,
+  ): Promise<LedgerRecord> {
+    return this.shipments.commercialTerms(principal, shipmentId);
+  }
+
+  @Get(':shipmentId/commercial-terms/hash')
+  @ApiOperation({
+    summary: 'The SHA-256 of the commercial terms on the ledger (shipment:GetCommercialTermsHash)',
+  })
+  commercialTermsHash(
+    @CurrentPrincipal() principal: Principal,
+    @IdParam('shipmentId') shipmentId: string,
+  ): Promise<LedgerRecord> {
+    return this.shipments.commercialTermsHash(principal, shipmentId);
+  }
+
+  @Post(':shipmentId/commercial-terms/verification')
+  @HttpCode(200)
+  @ApiOperation({
+    summary: "Check a disclosed copy of the commercial terms against the hash on the caller's own peer",
+  })
+  verifyCommercialTerms(
+    @CurrentPrincipal() principal: Principal,
+    @IdParam('shipmentId') shipmentId: string,
+    @ValidBody(DisclosedTermsBody) body: DisclosedTerms,
+  ): Promise<DisclosedTermsCheck> {
+    return this.shipments.verifyDisclosedTerms(principal, shipmentId, body);
   }
 }

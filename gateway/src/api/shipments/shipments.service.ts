@@ -1,11 +1,20 @@
+import { randomBytes } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import { LEDGER, type LedgerPort } from '../../ledger/ledger.port';
+import {
+  COMMERCIAL_TERMS_TRANSIENT_KEY,
+  commercialTermsDocument,
+  commercialTermsHash,
+  type CommercialTerms,
+} from '@provena/wire';
+import { LEDGER, type LedgerPort, type SubmitOptions } from '../../ledger/ledger.port';
 import { actorOf, type Principal } from '../auth/principal';
 import { writeResponse, type LedgerRecord, type WriteResponse } from '../ledger-response';
 import type { PageQuery } from '../validation/request.schemas';
 import type {
   BreachDisposition,
+  CommercialTermsInput,
   CreateShipment,
+  DisclosedTerms,
   DeviceList,
   OfferCustody,
   RejectCustody,
@@ -19,13 +28,70 @@ import type {
 export class ShipmentsService {
   constructor(@Inject(LEDGER) private readonly ledger: LedgerPort) {}
 
-  async #submit(principal: Principal, fn: string, args: string[]): Promise<WriteResponse> {
-    return writeResponse(await this.ledger.submit<LedgerRecord>(actorOf(principal), fn, args));
+  async #submit(
+    principal: Principal,
+    fn: string,
+    args: string[],
+    options?: SubmitOptions,
+  ): Promise<WriteResponse> {
+    return writeResponse(await this.ledger.submit<LedgerRecord>(actorOf(principal), fn, args, options));
   }
 
-  /** Creates a shipment owned and held by the caller's organisation. */
+  /**
+   * Creates a shipment owned and held by the caller's organisation; its commercial terms, when given, travel in
+   * the transient map of the same proposal, never in its arguments.
+   */
   create(principal: Principal, body: CreateShipment): Promise<WriteResponse> {
-    return this.#submit(principal, 'shipment:CreateShipment', [JSON.stringify(body)]);
+    const { commercialTerms, ...shipment } = body;
+    return this.#submit(
+      principal,
+      'shipment:CreateShipment',
+      [JSON.stringify(shipment)],
+      commercialTerms && privately(withSalt(shipment.shipmentId, commercialTerms)),
+    );
+  }
+
+  /** Records or amends the commercial terms (the owner organisation, before delivery). */
+  setCommercialTerms(
+    principal: Principal,
+    shipmentId: string,
+    body: CommercialTermsInput,
+  ): Promise<WriteResponse> {
+    return this.#submit(
+      principal,
+      'shipment:SetCommercialTerms',
+      [shipmentId],
+      privately(withSalt(shipmentId, body)),
+    );
+  }
+
+  /** The terms, read from the caller's own organisation's peer (trading organisations only). */
+  commercialTerms(principal: Principal, shipmentId: string): Promise<LedgerRecord> {
+    return this.ledger.evaluate(actorOf(principal), 'shipment:GetCommercialTerms', [shipmentId]);
+  }
+
+  /** The hash every block carries in place of the terms. */
+  commercialTermsHash(principal: Principal, shipmentId: string): Promise<LedgerRecord> {
+    return this.ledger.evaluate(actorOf(principal), 'shipment:GetCommercialTermsHash', [shipmentId]);
+  }
+
+  /**
+   * Checks a disclosed copy of the terms against the hash on the caller's own organisation's peer: the
+   * auditor's check, which needs nothing from the trading organisations but the copy they disclosed.
+   */
+  async verifyDisclosedTerms(
+    principal: Principal,
+    shipmentId: string,
+    body: DisclosedTerms,
+  ): Promise<DisclosedTermsCheck> {
+    const { termsHash } = await this.ledger.evaluate<{ termsHash: string }>(
+      actorOf(principal),
+      'shipment:GetCommercialTermsHash',
+      [shipmentId],
+    );
+    const disclosedHash = commercialTermsHash(body.terms);
+    const matches = body.terms.shipmentId === shipmentId && disclosedHash === termsHash;
+    return { shipmentId, matches, termsHash, disclosedHash };
   }
 
   /** Shipments in id order, a page at a time. */
@@ -84,4 +150,23 @@ export class ShipmentsService {
   deliver(principal: Principal, shipmentId: string): Promise<WriteResponse> {
     return this.#submit(principal, 'shipment:DeliverShipment', [shipmentId]);
   }
+}
+
+/** The outcome of checking a disclosed copy of commercial terms. */
+export interface DisclosedTermsCheck {
+  shipmentId: string;
+  /** True only when the disclosed copy is, byte for byte once canonical, the document the peers hashed. */
+  matches: boolean;
+  termsHash: string;
+  disclosedHash: string;
+}
+
+function withSalt(shipmentId: string, body: CommercialTermsInput): CommercialTerms {
+  return { ...body, shipmentId, salt: body.salt ?? randomBytes(16).toString('base64url') };
+}
+
+function privately(terms: CommercialTerms): SubmitOptions {
+  return {
+    transient: { [COMMERCIAL_TERMS_TRANSIENT_KEY]: Buffer.from(commercialTermsDocument(terms), 'utf8') },
+  };
 }
