@@ -1,5 +1,7 @@
-import { callerOf, roleFromSubject, subjectOfIdentity } from './caller';
+import { callerOf, roleFromAttribute, roleFromSubject, subjectOfIdentity } from './caller';
+import type { ShipmentRecord } from './shipment.model';
 import { InMemoryLedger, fixtureCertificate } from './testing/in-memory-context';
+import { as, contracts, Scenario, shipmentJson } from './testing/test-fixtures';
 
 describe('roleFromSubject', () => {
   it('makes client identities operators and admin identities admins', () => {
@@ -57,5 +59,56 @@ describe('callerOf', () => {
 
   it('refuses a peer identity', () => {
     expect(() => callerOf(ledger.begin({ mspId: 'CarrierMSP', ou: 'peer' }))).toThrow(/^FORBIDDEN/);
+  });
+});
+
+describe('persons enrolled with Fabric CA (the provena.role attribute)', () => {
+  const alice = {
+    mspId: 'ProducerMSP',
+    ou: 'client' as const,
+    attrs: { 'provena.role': 'operator' },
+    id: 'x509::CN=alice,OU=client::CN=ca.producer.provena.local',
+  };
+  const bob = { ...alice, id: 'x509::CN=bob,OU=client::CN=ca.producer.provena.local' };
+
+  it('takes the role from the attribute, over the NodeOU', async () => {
+    const ledger = new InMemoryLedger();
+    // A client certificate whose attribute says admin is an admin; one that says auditor reads only.
+    expect(callerOf(ledger.begin({ ...alice, attrs: { 'provena.role': 'admin' } })).role).toBe('admin');
+    expect(callerOf(ledger.begin({ ...alice, attrs: { 'provena.role': 'auditor' } })).role).toBe('auditor');
+    await expect(
+      ledger.submit(
+        { ...alice, attrs: { 'provena.role': 'auditor' } },
+        contracts.shipment,
+        'CreateShipment',
+        shipmentJson('S-aud'),
+      ),
+    ).rejects.toThrow(/^FORBIDDEN: only an operator or admin/);
+  });
+
+  it('keeps the auditor organisation read-only whatever its attribute says', () => {
+    expect(roleFromAttribute('AuditorMSP', 'admin')).toBe('auditor');
+  });
+
+  it('refuses an attribute value that is no role', () => {
+    expect(() => roleFromAttribute('ProducerMSP', 'superuser')).toThrow(
+      /^FORBIDDEN: the ProducerMSP identity's provena\.role attribute is "superuser"/,
+    );
+  });
+
+  it('records two persons of one organisation as different actors', async () => {
+    const s = new Scenario();
+    await s.ledger.submit(alice, contracts.shipment, 'CreateShipment', shipmentJson('S1'));
+    await s.ledger.submit(bob, contracts.shipment, 'OfferCustody', 'S1', 'CarrierMSP');
+    const shipment = await s.ledger.evaluate<ShipmentRecord>(
+      as.auditor,
+      contracts.shipment,
+      'GetShipment',
+      'S1',
+    );
+    expect(shipment.custody.map((c) => [c.action, c.byOrg, c.by])).toEqual([
+      ['created', 'ProducerMSP', alice.id],
+      ['offered', 'ProducerMSP', bob.id],
+    ]);
   });
 });

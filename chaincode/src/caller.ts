@@ -70,10 +70,40 @@ const subjectOfPem = cachePure((pem: string): string => {
   }
 }, 1024);
 
-/** Derives the transaction's {@link Caller} from the client identity Fabric attached to the proposal. */
+/**
+ * The certificate attribute a person's role comes from: Fabric CA writes `provena.role` into the enrolment
+ * certificate when the person is registered with `--id.attrs provena.role=<role>:ecert`.
+ */
+export const ROLE_ATTRIBUTE = 'provena.role';
+const ROLES: readonly Role[] = ['admin', 'operator', 'auditor'];
+
+/**
+ * The role a person's certificate attribute grants. The auditor organisation's members are auditors whatever the
+ * attribute says; a member organisation may give a person any of the three roles (an `auditor` there reads only).
+ * @throws {@link LedgerError} FORBIDDEN for any other value.
+ */
+export function roleFromAttribute(mspId: string, value: string): Role {
+  if (!(ROLES as readonly string[]).includes(value)) {
+    throw new LedgerError(
+      LedgerErrorCode.Forbidden,
+      `the ${mspId} identity's ${ROLE_ATTRIBUTE} attribute is "${value}"; it must be one of ${ROLES.join(', ')}`,
+    );
+  }
+  return mspId === AUDITOR_MSP ? 'auditor' : (value as Role);
+}
+
+/**
+ * Derives the transaction's {@link Caller} from the client identity Fabric attached to the proposal: a person
+ * enrolled with Fabric CA by their `provena.role` attribute, any other identity (cryptogen's users, the gateway's
+ * and the forecasting service's identities) by its NodeOU.
+ */
 export function callerOf(ctx: Context): Caller {
   const identity = ctx.clientIdentity;
   const mspId = identity.getMSPID();
-  const role = roleFromSubject(mspId, subjectOfIdentity(identity.getIDBytes()));
+  const attribute = identity.getAttributeValue(ROLE_ATTRIBUTE);
+  const role =
+    attribute === null
+      ? roleFromSubject(mspId, subjectOfIdentity(identity.getIDBytes()))
+      : roleFromAttribute(mspId, attribute);
   return { mspId, role, id: identity.getID() };
 }

@@ -55,11 +55,14 @@ export class DeviceContract extends ProvenaContract {
       ownerOrg: input.ownerOrg,
       kind: input.kind,
       metadata: input.metadata,
-      keys: [{ publicKeyPem: input.publicKeyPem, fromSeq: 1, rotatedAtTxId: tx.txId }],
+      keys: [
+        { publicKeyPem: input.publicKeyPem, fromSeq: 1, rotatedAtTxId: tx.txId, rotatedBy: tx.caller.id },
+      ],
       status: 'active',
       revocation: null,
       registeredAtTxId: tx.txId,
       registeredAt: tx.nowMs,
+      registeredBy: tx.caller.id,
     };
     await writeRecord(ctx, key, device);
     emitEvent(ctx, LedgerEvent.DeviceRegistered, { deviceId: device.deviceId, ownerOrg: device.ownerOrg });
@@ -118,7 +121,7 @@ export class DeviceContract extends ProvenaContract {
     }
     const updated: DeviceRecord = {
       ...device,
-      keys: [...device.keys, { publicKeyPem: pem, fromSeq, rotatedAtTxId: tx.txId }],
+      keys: [...device.keys, { publicKeyPem: pem, fromSeq, rotatedAtTxId: tx.txId, rotatedBy: tx.caller.id }],
     };
     await writeRecord(ctx, deviceKey(ctx.stub, device.deviceId), updated);
     emitEvent(ctx, LedgerEvent.KeyRotated, {

@@ -9,6 +9,8 @@ export interface DeviceKey {
   fromSeq: number;
   /** The transaction that registered (for the first key) or rotated in this key. */
   rotatedAtTxId: string;
+  /** Fabric's client id of the identity that did (a person's, when enrolled with Fabric CA). */
+  rotatedBy: string;
 }
 
 /** Who revoked a device, when and why. */
@@ -31,6 +33,8 @@ export interface DeviceRecord {
   revocation: Revocation | null;
   registeredAtTxId: string;
   registeredAt: number;
+  /** Fabric's client id of the identity that registered the device. */
+  registeredBy: string;
 }
 
 /** What RegisterDevice accepts, validated. */

@@ -17,6 +17,8 @@ export type OuRole = 'admin' | 'client' | 'peer' | 'none';
 export interface TestIdentity {
   mspId: string;
   ou?: OuRole;
+  /** Certificate attributes, as Fabric CA writes them into an enrolment certificate (`provena.role`). */
+  attrs?: Readonly<Record<string, string>>;
   /** Fabric's client id; defaults to one derived from the MSP id and OU. */
   id?: string;
 }
@@ -101,11 +103,11 @@ export class TestClientIdentity implements Pick<Context['clientIdentity'], keyof
   getIDBytes(): Uint8Array {
     return this.#idBytes;
   }
-  getAttributeValue(): string | null {
-    return null;
+  getAttributeValue(name: string): string | null {
+    return this.identity.attrs[name] ?? null;
   }
-  assertAttributeValue(): boolean {
-    return false;
+  assertAttributeValue(name: string, value: string): boolean {
+    return this.identity.attrs[name] === value;
   }
 }
 
@@ -114,6 +116,7 @@ function withDefaults(identity: TestIdentity): Required<TestIdentity> {
   return {
     mspId: identity.mspId,
     ou,
+    attrs: identity.attrs ?? {},
     id:
       identity.id ??
       `x509::/O=${identity.mspId}/OU=${ou}/CN=${ou}@${identity.mspId}::/CN=ca.${identity.mspId}`,
