@@ -6,11 +6,15 @@
 #   network/network.sh deploy --chaincode NAME --path DIR   another chaincode beside Provena's (the benchmark's baseline)
 #   network/network.sh status                               what runs, on which ports; exit 0 only when all of it runs
 #   network/network.sh down [--wipe]                        stop exactly what up started (by pid); --wipe removes ledgers
+#   network/network.sh person enroll --org ORG --name NAME [--role admin|operator|auditor]
+#                                                           register and enrol a person with ORG's Fabric CA
+#   network/network.sh person revoke --org ORG --name NAME  revoke them: CA revocation, the CRL onto the channel
 #
 # Topology (network/lib/topology.mjs holds the table): an orderer organisation (Raft, 1 orderer or 3), ProducerMSP and
 # CarrierMSP (members: both endorse every write) and AuditorMSP (reads its own copy of the ledger), one peer each, TLS
 # on every endpoint, the channel `provena` created through the channel participation API, and the chaincode as a
-# service: one chaincode server per organisation, each behind its own package.
+# service: one chaincode server per organisation, each behind its own package. Each peer organisation also runs a
+# Fabric CA (network/lib/fabric-ca.sh) that enrols its staff as persons; cryptogen makes the nodes' identities.
 #
 # Settings: PROVENA_NETWORK_DIR (.provena/network), PROVENA_NETWORK_BASE_PORT (7050), PROVENA_NETWORK_ORDERERS (1),
 # PROVENA_NETWORK_BATCH_TIMEOUT (200ms). Once a network exists its folder remembers them.
@@ -38,7 +42,7 @@ state=$(realpath -m "${PROVENA_NETWORK_DIR:-$repo/.provena/network}")
 readonly state logs="$state/logs" run="$state/run"
 export NET_STATE=$state
 
-usage() { sed -n '2,8p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2; }
+usage() { sed -n '2,11p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2; }
 
 # ---------------------------------------------------------------------------------------------------------------
 # Settings: from the command line or the environment for a new network; from its own folder for an existing one.
@@ -210,6 +214,9 @@ as_admin() {
 }
 
 peer_orgs() { nodes_of_kind peer | sed 's/^peer0-//'; }
+
+# shellcheck source=lib/fabric-ca.sh
+source "$repo/network/lib/fabric-ca.sh"
 
 # ---------------------------------------------------------------------------------------------------------------
 make_crypto() {
@@ -462,6 +469,7 @@ cmd_up() {
   local t0=$SECONDS
   load_settings
   load_fabric
+  load_fabric_ca
   mkdir -p "$state" "$logs" "$run"
   save_settings
   read_nodes render
@@ -476,7 +484,10 @@ cmd_up() {
   fi
   say "Fabric $FABRIC_VERSION from $FABRIC_BIN; state in $state; base port $NET_BASE_PORT; $NET_ORDERERS orderer(s)"
   make_crypto
+  make_ca_material
   make_genesis_block
+  say "starting the organisations' Fabric CAs ($((SECONDS - t0)) s)"
+  start_cas
   say "starting orderers ($((SECONDS - t0)) s)"
   start_orderers
   join_orderers
@@ -541,7 +552,9 @@ cmd_down() {
     # Chaincode servers first (another chaincode's too: every pid file up or deploy wrote), then peers, then
     # orderers: nothing is left talking to a stopped node.
     for n in "$run"/chaincode-*.pid; do [[ -e "$n" ]] && extra+=("$(basename "$n" .pid)"); done
-    for n in "${extra[@]}" $(nodes_of_kind peer) $(nodes_of_kind orderer); do stop_process "$n"; done
+    for n in "${extra[@]}" $(nodes_of_kind peer) $(nodes_of_kind orderer) $(nodes_of_kind ca); do
+      stop_process "$n"
+    done
   else
     say "no network in $state"
   fi
@@ -553,7 +566,12 @@ cmd_down() {
 
 command=${1:-}
 [[ $# -gt 0 ]] && shift
-opt_orderers='' opt_base_port='' opt_wipe=0 opt_chaincode='' opt_path=''
+opt_orderers='' opt_base_port='' opt_wipe=0 opt_chaincode='' opt_path='' opt_org='' opt_name='' opt_role=''
+person_action=''
+if [[ "$command" == person ]]; then
+  person_action=${1:-}
+  [[ $# -gt 0 ]] && shift
+fi
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --orderers) opt_orderers=${2:?--orderers needs 1 or 3} && shift 2 ;;
@@ -561,6 +579,9 @@ while [[ $# -gt 0 ]]; do
     --wipe) opt_wipe=1 && shift ;;
     --chaincode) opt_chaincode=${2:?--chaincode needs a name} && shift 2 ;;
     --path) opt_path=${2:?--path needs a folder} && shift 2 ;;
+    --org) opt_org=${2:?--org needs an organisation} && shift 2 ;;
+    --name) opt_name=${2:?--name needs a name} && shift 2 ;;
+    --role) opt_role=${2:?--role needs admin, operator or auditor} && shift 2 ;;
     *) usage && die 2 "unknown option $1" ;;
   esac
 done
@@ -569,5 +590,6 @@ case "$command" in
   deploy) cmd_deploy ;;
   status) cmd_status ;;
   down) cmd_down ;;
+  person) cmd_person "$person_action" ;;
   *) usage && exit 2 ;;
 esac

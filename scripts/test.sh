@@ -32,6 +32,9 @@ status=0
 # release binaries nor its source tarball can be had, this says how to provide them and the Fabric tier fails.
 step "Fabric v3.1.5 binaries (network/install-fabric.sh)"
 bash network/install-fabric.sh >/dev/null || status=1
+# Each peer organisation's CA, which enrols staff as persons (about 3 minutes cold on 2 cores, then cached).
+step "Fabric CA v1.5.21 binaries (network/install-fabric-ca.sh)"
+bash network/install-fabric-ca.sh >/dev/null || status=1
 
 step "Unit tests (every package, and the repository's scripts)"
 npx jest --ci --json --outputFile=reports/jest-unit.json || status=1

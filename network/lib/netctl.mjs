@@ -8,6 +8,11 @@
 //   chaincode-version prints the version of the built chaincode (a hash of the files it runs)
 //   dir-version DIR   the same for another chaincode's folder
 //   port-owner PORT   prints which process listens on PORT ("pid 123: /usr/bin/x --y"), or nothing
+//   person-record FILE MSP NAME ROLE MSPDIR      adds (or replaces) a person in the persons file (persons.json)
+//   person-revoked FILE MSP NAME                 marks a person revoked in the persons file
+//   crl-config-update DIR MSP CRL                from DIR/block.json (a decoded config block) writes DIR/config.json
+//                     and DIR/modified.json, the latter with CRL as MSP's revocation list
+//   wrap-config-update DIR CHANNEL               wraps DIR/update.json into DIR/envelope.json (a config update tx)
 //   wait-http URL MS  waits until URL answers 200; exit 1 after MS milliseconds
 //   wait-raft-leader CHANNEL MS PORT...  waits until one orderer's operations endpoint (on PORT) says it leads the
 //                     channel's Raft cluster; prints its port; exit 1 after MS milliseconds
@@ -21,6 +26,7 @@ import {
   statSync,
   writeFileSync,
   mkdirSync,
+  renameSync,
 } from 'node:fs';
 import { join } from 'node:path';
 import {
@@ -49,6 +55,7 @@ function table(n) {
     ...n.orderers.map((o) => ['orderer', o.name, o.port, o.adminPort, o.opsPort, 'OrdererMSP']),
     ...n.peers.map((p) => ['peer', p.name, p.port, p.chaincodeListenPort, p.opsPort, p.org.mspId]),
     ...n.chaincodeServers.map((c) => ['chaincode', c.name, c.port, '-', '-', c.org.mspId]),
+    ...n.certificateAuthorities.map((c) => ['ca', c.name, c.port, '-', c.opsPort, c.org.mspId]),
   ];
   return rows.map((r) => r.join('\t')).join('\n') + '\n';
 }
@@ -165,6 +172,64 @@ async function waitRaftLeader(channel, ms, ports) {
   }
 }
 
+/**
+ * The persons file (`persons.json` in the network's folder): every person enrolled with an organisation's Fabric
+ * CA, as [{mspId, person, role, certPath, keyPath, enrolledAt, revokedAt}]. The gateway reads it to sign a person's
+ * transactions with that person's key.
+ */
+function readPersons(file) {
+  return existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : [];
+}
+function writePersons(file, persons) {
+  writeFileSync(`${file}.tmp`, JSON.stringify(persons, null, 2) + '\n', { mode: 0o600 });
+  renameSync(`${file}.tmp`, file);
+}
+function personRecord(file, mspId, person, role, mspDir) {
+  const keystore = join(mspDir, 'keystore');
+  const keys = readdirSync(keystore).filter((f) => f.endsWith('_sk'));
+  if (keys.length !== 1) throw new Error(`${keystore} holds ${keys.length} keys, expected one`);
+  const entry = {
+    mspId,
+    person,
+    role,
+    certPath: join(mspDir, 'signcerts', 'cert.pem'),
+    keyPath: join(keystore, keys[0]),
+    enrolledAt: new Date().toISOString(),
+    revokedAt: null,
+  };
+  const persons = readPersons(file).filter((p) => !(p.mspId === mspId && p.person === person));
+  writePersons(file, [...persons, entry]);
+}
+function personRevoked(file, mspId, person) {
+  const persons = readPersons(file);
+  const found = persons.find((p) => p.mspId === mspId && p.person === person);
+  if (!found) throw new Error(`${file} lists no person ${person} of ${mspId}`);
+  found.revokedAt = new Date().toISOString();
+  writePersons(file, persons);
+}
+
+/** The channel config with `crlPem` as the organisation's MSP revocation list (what Fabric checks identities by). */
+function crlConfigUpdate(dir, mspId, crlFile) {
+  const block = JSON.parse(readFileSync(join(dir, 'block.json'), 'utf8'));
+  const config = block.data.data[0].payload.data.config;
+  writeFileSync(join(dir, 'config.json'), JSON.stringify(config));
+  const modified = structuredClone(config);
+  const org = modified.channel_group.groups.Application.groups[mspId];
+  if (!org) throw new Error(`the channel has no application organisation ${mspId}`);
+  org.values.MSP.value.config.revocation_list = [readFileSync(crlFile).toString('base64')];
+  writeFileSync(join(dir, 'modified.json'), JSON.stringify(modified));
+}
+function wrapConfigUpdate(dir, channel) {
+  const update = JSON.parse(readFileSync(join(dir, 'update.json'), 'utf8'));
+  const envelope = {
+    payload: {
+      header: { channel_header: { channel_id: channel, type: 2 } },
+      data: { config_update: update },
+    },
+  };
+  writeFileSync(join(dir, 'envelope.json'), JSON.stringify(envelope));
+}
+
 const [command, ...args] = process.argv.slice(2);
 try {
   switch (command) {
@@ -190,6 +255,18 @@ try {
       break;
     case 'port-owner':
       portOwner(args[0]);
+      break;
+    case 'person-record':
+      personRecord(args[0], args[1], args[2], args[3], args[4]);
+      break;
+    case 'person-revoked':
+      personRevoked(args[0], args[1], args[2]);
+      break;
+    case 'crl-config-update':
+      crlConfigUpdate(args[0], args[1], args[2]);
+      break;
+    case 'wrap-config-update':
+      wrapConfigUpdate(args[0], args[1]);
       break;
     case 'wait-raft-leader':
       await waitRaftLeader(args[0], args[1], args.slice(2));

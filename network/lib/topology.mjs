@@ -30,7 +30,8 @@ export const PEER_ORGS = [
 
 /**
  * Every node's ports, from one base port. Orderer n: base + 10(n-1) (+1 admin, +2 operations). A peer
- * organisation's block: peer +0, chaincode listener +1, operations +2, the organisation's chaincode server +3.
+ * organisation's block: peer +0, chaincode listener +1, operations +2, the organisation's chaincode server +3, its
+ * Fabric CA +5 (operations +6).
  */
 export function nodesOf(basePort, ordererCount) {
   const orderers = Array.from({ length: ordererCount }, (_, i) => {
@@ -62,7 +63,15 @@ export function nodesOf(basePort, ordererCount) {
     org,
     port: basePort + org.offset + 3,
   }));
-  return { orderers, peers, chaincodeServers };
+  // +4 is the benchmark's second chaincode server (network.sh deploy --chaincode).
+  const certificateAuthorities = PEER_ORGS.map((org) => ({
+    name: `ca-${org.name}`,
+    kind: 'ca',
+    org,
+    port: basePort + org.offset + 5,
+    opsPort: basePort + org.offset + 6,
+  }));
+  return { orderers, peers, chaincodeServers, certificateAuthorities };
 }
 
 const abs = (state, ...parts) => join(state, ...parts);

@@ -35,8 +35,20 @@ export function connectAs(
   viaOrg: string = mspId,
 ): FabricClient {
   const identity = settings.identities.find((i) => i.mspId === mspId && i.role === role);
+  if (!identity || !settings.organisations[viaOrg])
+    throw new Error(`the connection file has no ${role} of ${mspId}`);
+  return connectWith(settings, identity, viaOrg);
+}
+
+/** Connects as any identity (a person Fabric CA enrolled, for one) to `viaOrg`'s peer. */
+export function connectWith(
+  settings: ConnectionSettings,
+  identity: { mspId: string; certPath: string; keyPath: string },
+  viaOrg: string = identity.mspId,
+): FabricClient {
+  const { mspId } = identity;
   const org = settings.organisations[viaOrg];
-  if (!identity || !org) throw new Error(`the connection file has no ${role} of ${mspId}`);
+  if (!org) throw new Error(`the connection file has no peer of ${viaOrg}`);
   const client = new grpc.Client(
     org.peerEndpoint,
     grpc.credentials.createSsl(readFileSync(org.peerTlsCaPath)),
