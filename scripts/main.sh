@@ -57,16 +57,27 @@ gateway_pid() {
   printf '%s\n' "$pid"
 }
 
-# The demo's API keys: one per organisation and role, created before the gateway starts (it reads the hashed keys
-# file at start). The plain keys stay in .provena/demo (0600), for the simulator and for you to try the API with.
+# The demo's API keys: one per organisation and role, each acting as a person of that organisation enrolled with
+# its Fabric CA (so the ledger names who acted), created before the gateway starts (it reads the hashed keys file
+# at start). The plain keys stay in .provena/demo (0600), for the simulator and for you to try the API with.
 ensure_demo_keys() {
-  if [[ -f "$demo_keys" && -f "$gateway_keys" ]]; then return 0; fi
+  # A network created anew (down --wipe) has a new CA that enrolled nobody yet: the old demo keys' persons are gone.
+  if [[ -f "$demo_keys" && -f "$gateway_keys" ]] &&
+    grep -q '"person": "aiko"' "$PROVENA_NETWORK_DIR/persons.json" 2>/dev/null; then
+    return 0
+  fi
   mkdir -p "$(dirname "$demo_keys")"
   rm -f "$demo_keys"
-  key() { PROVENA_API_KEYS_FILE=$gateway_keys "${gateway[@]}" keys create --role "$1" --org "$2" --label "npm start demo"; }
+  key() {
+    bash network/network.sh person enroll --org "$3" --name "$4" --role "$1" 2>&1 | grep -v '^\[install-fabric' >&2
+    PROVENA_API_KEYS_FILE=$gateway_keys PROVENA_FABRIC_PERSONS=$PROVENA_NETWORK_DIR/persons.json \
+      "${gateway[@]}" keys create --role "$1" --org "$2" --person "$4" \
+      --label "npm start demo: $4"
+  }
   local pa po ca co au
-  pa=$(key admin ProducerMSP) po=$(key operator ProducerMSP) ca=$(key admin CarrierMSP) co=$(key operator CarrierMSP)
-  au=$(key auditor AuditorMSP)
+  pa=$(key admin ProducerMSP producer ada) po=$(key operator ProducerMSP producer omar)
+  ca=$(key admin CarrierMSP carrier carmen) co=$(key operator CarrierMSP carrier kofi)
+  au=$(key auditor AuditorMSP auditor aiko)
   (
     umask 077
     printf '{ "ProducerMSP": { "admin": "%s", "operator": "%s" },\n  "CarrierMSP": { "admin": "%s", "operator": "%s" },\n  "AuditorMSP": { "auditor": "%s" } }\n' \
@@ -137,8 +148,9 @@ bash scripts/ensure-deps.sh
 step "Build"
 npm run build
 
-step "Fabric binaries (v3.1.5)"
+step "Fabric binaries (v3.1.5) and Fabric CA (v1.5.21)"
 bash network/install-fabric.sh >/dev/null
+bash network/install-fabric-ca.sh >/dev/null
 
 step "Fabric network (state, logs and pid files in $PROVENA_NETWORK_DIR)"
 started_something=1

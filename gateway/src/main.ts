@@ -4,6 +4,7 @@ import { ConsoleLogger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { ExpressAdapter } from '@nestjs/platform-express';
 import { runKeysCommand } from './api/auth/keys.command';
+import { personsFileFrom } from './config/gateway-config';
 import { setupOpenApi } from './api/openapi';
 import { AppModule } from './app.module';
 import { ConfigError, DEFAULT_API_KEYS_FILE, loadGatewayConfig } from './config/gateway-config';
@@ -46,6 +47,7 @@ async function main(argv: readonly string[]): Promise<number> {
       // Only the keys file: managing keys must not need the Fabric settings.
       return runKeysCommand(rest, {
         apiKeysFile: process.env.PROVENA_API_KEYS_FILE || DEFAULT_API_KEYS_FILE,
+        personsFile: personsFileFrom(process.env),
       });
     case '--help':
     case 'help':

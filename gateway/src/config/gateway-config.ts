@@ -1,7 +1,7 @@
 import { loadForecastingConfig, type ForecastingConfig } from '@provena/forecasting';
 import { accessSync, constants, readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { isAbsolute } from 'node:path';
+import { dirname, isAbsolute, join } from 'node:path';
 import { ID_PATTERN, Limits, Topics } from '@provena/wire';
 import { z } from 'zod';
 import { DEFAULT_READY_CACHE_MS } from '../health/ready-probe';
@@ -341,6 +341,7 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv): GatewayConfig {
       conflictRetries: e.PROVENA_FABRIC_CONFLICT_RETRIES,
       maxConcurrentSubmits: e.PROVENA_FABRIC_MAX_CONCURRENT_SUBMITS,
       keepaliveMs: e.PROVENA_FABRIC_KEEPALIVE_MS,
+      personsFile: personsFileFrom(present),
     },
     events: { checkpointFile: e.PROVENA_EVENTS_CHECKPOINT_FILE },
     forecasting,
@@ -504,4 +505,14 @@ function describe(err: unknown): string {
   // Not `instanceof Error`: errors from node:fs may come from another realm (Jest's sandbox, for one).
   const message = (err as { message?: unknown } | null)?.message;
   return typeof message === 'string' ? message : String(err);
+}
+
+/**
+ * The network's persons file (staff enrolled with their organisation's Fabric CA): PROVENA_FABRIC_PERSONS, else
+ * `persons.json` beside the connection file, where `network.sh person enroll` writes it. Read when a key names a
+ * person, so persons enrolled after the gateway started need no restart.
+ */
+export function personsFileFrom(env: NodeJS.ProcessEnv): string {
+  if (env.PROVENA_FABRIC_PERSONS) return env.PROVENA_FABRIC_PERSONS;
+  return join(dirname(env.PROVENA_FABRIC_CONNECTION || DEFAULT_FABRIC_CONNECTION_FILE), 'persons.json');
 }

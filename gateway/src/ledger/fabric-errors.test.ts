@@ -55,6 +55,22 @@ describe('translateFabricError', () => {
     expect(err.code).toBe('LEDGER_UNAVAILABLE');
   });
 
+  it('makes a peer refusing the signer (a revoked person) FORBIDDEN, not an outage to retry', () => {
+    const err = translateFabricError(
+      fabricError(
+        status.ABORTED,
+        '10 ABORTED: failed to endorse transaction, see attached details for more info',
+        ['error validating proposal: access denied: channel [provena] creator org [ProducerMSP]'],
+      ),
+      names,
+    );
+    expect(err).toMatchObject({
+      code: 'FORBIDDEN',
+      message:
+        "ProducerMSP's peer refused the signing identity: error validating proposal: access denied: channel [provena] creator org [ProducerMSP]",
+    });
+  });
+
   it('keeps an endorsement without a chaincode answer retryable', () => {
     const err = translateFabricError(
       fabricError(status.ABORTED, '10 ABORTED: failed to collect enough transaction endorsements', []),

@@ -53,6 +53,17 @@ export function translateFabricError(
       // request fails the same way again, so it is no ledger outage to wait out.
       return new GatewayError(GatewayErrorCode.Internal, `chaincode: ${uncoded}`, undefined, { cause: err });
     }
+    const denied = err.details.find((d) => /error validating proposal: access denied/.test(d.message));
+    if (denied) {
+      // The peer does not accept the signer as a member of the channel: a revoked person (their certificate on
+      // the organisation's CRL), or an identity of no channel organisation. Retrying cannot help.
+      return new GatewayError(
+        GatewayErrorCode.Forbidden,
+        `${denied.mspId}'s peer refused the signing identity: ${denied.message}`,
+        undefined,
+        { cause: err },
+      );
+    }
     if (UNAVAILABLE_CODES.has(err.code) || err.code === GrpcStatus.ABORTED) {
       // ABORTED: endorsers disagreed or the orderer refused; a new attempt gets a new proposal.
       return new GatewayError(GatewayErrorCode.LedgerUnavailable, `Fabric: ${err.message}`, undefined, {

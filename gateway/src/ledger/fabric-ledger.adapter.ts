@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { createPrivateKey } from 'node:crypto';
 import * as grpc from '@grpc/grpc-js';
 import { connect, hash, type Gateway, type Network } from '@hyperledger/fabric-gateway';
@@ -6,6 +6,7 @@ import { common, peer } from '@hyperledger/fabric-protos';
 import { GatewayError, GatewayErrorCode } from '../errors/gateway-error';
 import { translateFabricError } from './fabric-errors';
 import { newNodeCryptoSigner } from './fabric-signer';
+import { personRefusal, readPersonsFile, type PersonIdentity } from './person-identities';
 import type {
   Committed,
   EventStart,
@@ -72,6 +73,11 @@ export interface FabricLedgerOptions {
    * the connection, event streams included: keep this at or above that setting.
    */
   readonly keepaliveMs: number;
+  /**
+   * The persons file (`persons.json` beside the network's connection file): staff enrolled with their
+   * organisation's Fabric CA. An actor naming a person is signed for with that person's key, loaded on first use.
+   */
+  readonly personsFile?: string;
 }
 
 const VALIDATION_CODE_NAMES = new Map<number, string>(
@@ -98,6 +104,7 @@ export class FabricLedgerAdapter implements LedgerPort {
   readonly #home: Network;
   /** Which peer connection each identity's network uses (a key of #clients). */
   readonly #peerOf = new Map<Network, string>();
+  #personsCache: { version: string; persons: readonly PersonIdentity[] } | undefined;
   /** The least block height each peer is known to have reached. */
   readonly #heights = new Map<string, bigint>();
   /** The height every peer must reach before this gateway uses it: one past the newest block it committed into. */
@@ -107,25 +114,9 @@ export class FabricLedgerAdapter implements LedgerPort {
   constructor(options: FabricLedgerOptions) {
     this.#options = options;
     this.#submitSlots = new Semaphore(options.maxConcurrentSubmits);
-    const deadline = (ms: number) => (): grpc.CallOptions => ({ deadline: Date.now() + ms });
     try {
       for (const identity of options.identities) {
-        const peerOptions = options.peers[identity.mspId];
-        if (!peerOptions) throw new Error(`no peer of ${identity.mspId} is configured for its identities`);
-        const gateway = connect({
-          client: this.#client(peerOptions),
-          identity: { mspId: identity.mspId, credentials: readFileSync(identity.certPath) },
-          signer: newNodeCryptoSigner(createPrivateKey(readFileSync(identity.keyPath))),
-          hash: hash.none,
-          evaluateOptions: deadline(options.deadlines.evaluateMs),
-          endorseOptions: deadline(options.deadlines.endorseMs),
-          submitOptions: deadline(options.deadlines.submitMs),
-          commitStatusOptions: deadline(options.deadlines.commitStatusMs),
-        });
-        this.#gateways.push(gateway);
-        const network = gateway.getNetwork(options.channel);
-        this.#networks.set(actorKey(identity.mspId, identity.role), network);
-        this.#peerOf.set(network, clientKey(peerOptions));
+        this.#networks.set(actorKey(identity.mspId, identity.role), this.#connect(identity));
       }
       const home =
         this.#networks.get(actorKey(options.homeOrg, 'operator')) ??
@@ -137,6 +128,28 @@ export class FabricLedgerAdapter implements LedgerPort {
       this.#closeAll();
       throw err;
     }
+  }
+
+  /** A fabric-gateway Gateway signing as `identity`, on its organisation's peer. */
+  #connect(identity: Pick<FabricIdentityConfig, 'mspId' | 'certPath' | 'keyPath'>): Network {
+    const options = this.#options;
+    const peerOptions = options.peers[identity.mspId];
+    if (!peerOptions) throw new Error(`no peer of ${identity.mspId} is configured for its identities`);
+    const deadline = (ms: number) => (): grpc.CallOptions => ({ deadline: Date.now() + ms });
+    const gateway = connect({
+      client: this.#client(peerOptions),
+      identity: { mspId: identity.mspId, credentials: readFileSync(identity.certPath) },
+      signer: newNodeCryptoSigner(createPrivateKey(readFileSync(identity.keyPath))),
+      hash: hash.none,
+      evaluateOptions: deadline(options.deadlines.evaluateMs),
+      endorseOptions: deadline(options.deadlines.endorseMs),
+      submitOptions: deadline(options.deadlines.submitMs),
+      commitStatusOptions: deadline(options.deadlines.commitStatusMs),
+    });
+    this.#gateways.push(gateway);
+    const network = gateway.getNetwork(options.channel);
+    this.#peerOf.set(network, clientKey(peerOptions));
+    return network;
   }
 
   /** One connection per distinct peer. It reconnects by itself after a peer restart. */
@@ -350,6 +363,7 @@ export class FabricLedgerAdapter implements LedgerPort {
   }
 
   #network(actor: LedgerActor): Network {
+    if (actor.person !== undefined) return this.#personNetwork(actor, actor.person);
     const network = this.#networks.get(actorKey(actor.org, actor.role));
     if (!network) {
       throw new GatewayError(
@@ -358,6 +372,50 @@ export class FabricLedgerAdapter implements LedgerPort {
       );
     }
     return network;
+  }
+
+  /**
+   * The person's own Gateway, connected on first use. The persons file is read then, so a person enrolled after
+   * the gateway started needs no restart; one revoked since is refused here as well as by the peers.
+   */
+  #personNetwork(actor: LedgerActor, person: string): Network {
+    const file = this.#options.personsFile;
+    if (file === undefined) {
+      throw new GatewayError(
+        GatewayErrorCode.Forbidden,
+        `the API key acts as person ${person}, but this gateway has no persons file (PROVENA_FABRIC_PERSONS)`,
+      );
+    }
+    const persons = this.#persons(file);
+    const refusal = personRefusal(persons, actor.org, person, actor.role);
+    if (refusal !== undefined) throw new GatewayError(GatewayErrorCode.Forbidden, refusal);
+    const key = `${actor.org}/person:${person}`;
+    let network = this.#networks.get(key);
+    if (!network) {
+      network = this.#connect(persons.find((p) => p.mspId === actor.org && p.person === person)!);
+      this.#networks.set(key, network);
+    }
+    return network;
+  }
+
+  /** The persons file, re-read when it changed (a stat per call, a parse per change). */
+  #persons(file: string): readonly PersonIdentity[] {
+    let version: string;
+    try {
+      const { mtimeMs, size, ino } = statSync(file);
+      version = `${mtimeMs}/${size}/${ino}`;
+    } catch (err) {
+      throw new GatewayError(
+        GatewayErrorCode.Forbidden,
+        `no persons file at ${file}: enrol persons with network/network.sh person enroll`,
+        undefined,
+        { cause: err },
+      );
+    }
+    if (this.#personsCache?.version !== version) {
+      this.#personsCache = { version, persons: readPersonsFile(file) };
+    }
+    return this.#personsCache.persons;
   }
 }
 

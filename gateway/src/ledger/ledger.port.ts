@@ -6,6 +6,11 @@ export interface LedgerActor {
   /** The organisation's MSP id, e.g. `ProducerMSP`; auditors act as `AuditorMSP`. */
   readonly org: string;
   readonly role: 'admin' | 'operator' | 'auditor';
+  /**
+   * A person of the organisation enrolled with its Fabric CA: the gateway signs as them instead of as the
+   * organisation's shared identity for `role`, so the ledger names who acted.
+   */
+  readonly person?: string;
 }
 
 /** A committed transaction: what the chaincode returned, and where on the ledger it now is. */

@@ -2,7 +2,7 @@
 import '@provena/chaincode/src/testing/quiet-fabric-logs';
 import type { Contract } from 'fabric-contract-api';
 import { contracts } from '@provena/chaincode';
-import { InMemoryLedger } from '@provena/chaincode/src/testing/in-memory-context';
+import { InMemoryLedger, type TestIdentity } from '@provena/chaincode/src/testing/in-memory-context';
 import { GatewayError, GatewayErrorCode, fromChaincodeMessage } from '../errors/gateway-error';
 import type {
   Committed,
@@ -132,8 +132,16 @@ export class InMemoryLedgerAdapter implements LedgerPort {
   }
 }
 
-function identityOf(actor: LedgerActor): { mspId: string; ou: 'admin' | 'client' } {
-  return { mspId: actor.org, ou: actor.role === 'admin' ? 'admin' : 'client' };
+// A person stands in as Fabric CA enrols one: a client certificate with the role in its provena.role attribute.
+function identityOf(actor: LedgerActor): TestIdentity {
+  if (actor.person === undefined)
+    return { mspId: actor.org, ou: actor.role === 'admin' ? 'admin' : 'client' };
+  return {
+    mspId: actor.org,
+    ou: 'client',
+    attrs: { 'provena.role': actor.role },
+    id: `x509::CN=${actor.person},OU=client::CN=ca.${actor.org}`,
+  };
 }
 
 function translate(err: unknown): GatewayError {

@@ -4,6 +4,7 @@ import { dirname } from 'node:path';
 import { ID_PATTERN, replaceFileDurably } from '@provena/wire';
 import { z } from 'zod';
 import { GatewayError, GatewayErrorCode } from '../../errors/gateway-error';
+import { PERSON_PATTERN } from '../../ledger/person-identities';
 import { API_ROLES, AUDITOR_ORG, type ApiRole, type Principal } from './principal';
 
 /** One API key as the key file stores it: the secret only as its SHA-256, never in plain text. */
@@ -14,6 +15,11 @@ export interface ApiKeyRecord {
   readonly hash: string;
   readonly role: ApiRole;
   readonly org: string;
+  /**
+   * The person of `org` (enrolled with its Fabric CA) the key acts as; absent: the organisation's shared identity
+   * for `role`. With a person, the ledger records who acted.
+   */
+  readonly person?: string;
   readonly label: string;
   /** Unix milliseconds. */
   readonly createdAt: number;
@@ -28,6 +34,8 @@ export type ApiKeyInfo = Omit<ApiKeyRecord, 'hash'>;
 export interface NewApiKey {
   readonly role: ApiRole;
   readonly org: string;
+  /** The enrolled person the key acts as (see {@link ApiKeyRecord.person}). */
+  readonly person?: string;
   /** Who or what holds the key, for people reading the listing (e.g. "carrier dispatch desk"). */
   readonly label: string;
   /** Whole days until the key stops working; none: it works until revoked. */
@@ -60,6 +68,7 @@ const RecordSchema = z.strictObject({
   hash: z.string().regex(HASH_PATTERN),
   role: z.enum(API_ROLES),
   org: z.string().regex(ID_PATTERN),
+  person: z.string().regex(PERSON_PATTERN).optional(),
   label: z.string().max(MAX_LABEL_LENGTH),
   createdAt: z.number().int(),
   expiresAt: z.number().int().nullable(),
@@ -103,6 +112,15 @@ function checkNewKey(input: NewApiKey): void {
   }
   if (input.role !== 'auditor' && input.org === AUDITOR_ORG) {
     throw invalid('org', `${AUDITOR_ORG} may hold auditor keys only`);
+  }
+  if (
+    input.person !== undefined &&
+    (typeof input.person !== 'string' || !PERSON_PATTERN.test(input.person))
+  ) {
+    throw invalid(
+      'person',
+      'must be an enrolment id: 1-48 lower-case letters, digits and ._- starting with a letter or digit',
+    );
   }
   if (typeof input.label !== 'string' || input.label.trim() === '' || input.label.length > MAX_LABEL_LENGTH) {
     throw invalid('label', `must be 1 to ${MAX_LABEL_LENGTH} characters`);
@@ -161,6 +179,7 @@ export class ApiKeyStore {
       hash: hashSecret(secret).toString('hex'),
       role: input.role,
       org: input.org,
+      ...(input.person !== undefined && { person: input.person }),
       label: input.label,
       createdAt: now,
       expiresAt: input.expiresInDays === undefined ? null : now + input.expiresInDays * DAY_MS,
@@ -205,7 +224,12 @@ export class ApiKeyStore {
     const now = this.#now();
     if (record.revokedAt !== null && record.revokedAt <= now) throw unauthenticated();
     if (record.expiresAt !== null && record.expiresAt <= now) throw unauthenticated();
-    return { keyId: record.id, role: record.role, org: record.org };
+    return {
+      keyId: record.id,
+      role: record.role,
+      org: record.org,
+      ...(record.person !== undefined && { person: record.person }),
+    };
   }
 
   // The keys as the file holds them now: re-read only when the file changed since the last read.

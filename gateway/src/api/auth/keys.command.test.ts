@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ApiKeyStore } from './api-key.store';
@@ -12,6 +12,7 @@ describe('runKeysCommand (provena-gateway keys)', () => {
   const run = (...argv: string[]) =>
     runKeysCommand(argv, {
       apiKeysFile,
+      personsFile: join(dir, 'persons.json'),
       out: (t) => void (out += t),
       err: (t) => void (err += t),
       now: () => Date.UTC(2026, 0, 1),
@@ -47,12 +48,61 @@ describe('runKeysCommand (provena-gateway keys)', () => {
     await expect(store.authenticate(key)).resolves.toMatchObject({ role: 'operator', org: 'CarrierMSP' });
   });
 
+  describe("--person: a key that signs as a person enrolled with the organisation's Fabric CA", () => {
+    const person = (name: string, role: string, revokedAt: string | null = null) => ({
+      mspId: 'ProducerMSP',
+      person: name,
+      role,
+      certPath: `/n/persons/producer/${name}/msp/signcerts/cert.pem`,
+      keyPath: `/n/persons/producer/${name}/msp/keystore/k_sk`,
+      enrolledAt: '2026-12-06T08:00:00.000Z',
+      revokedAt,
+    });
+    beforeEach(() => {
+      writeFileSync(
+        join(dir, 'persons.json'),
+        JSON.stringify([person('alice', 'operator'), person('gone', 'operator', '2026-12-06T09:00:00.000Z')]),
+      );
+    });
+    const create = (name: string, role = 'operator') =>
+      run('create', '--role', role, '--org', 'ProducerMSP', '--person', name, '--label', `${name}'s desk`);
+
+    it('creates a key that authenticates as the person, and lists the person', async () => {
+      expect(await create('alice')).toBe(0);
+      expect(err).toContain('operator of ProducerMSP, acting as alice');
+      const store = new ApiKeyStore({ file: apiKeysFile, now: () => Date.UTC(2026, 0, 2) });
+      await expect(store.authenticate(out.trim())).resolves.toMatchObject({
+        org: 'ProducerMSP',
+        person: 'alice',
+      });
+      out = '';
+      await run('list');
+      expect(out).toMatch(/operator\s+ProducerMSP\s+alice\s+active/);
+    });
+
+    it.each([
+      ['an unknown person', 'nobody', 'operator', /no person nobody of ProducerMSP is enrolled/],
+      ['a revoked person', 'gone', 'operator', /gone of ProducerMSP was revoked at 2026-12-06T09:00:00.000Z/],
+      [
+        'another role than the enrolled one',
+        'alice',
+        'admin',
+        /alice of ProducerMSP is enrolled as operator, not admin/,
+      ],
+    ])('refuses %s and writes no key', async (_what, name, role, message) => {
+      expect(await create(name, role)).toBe(1);
+      expect(err).toMatch(message);
+      expect(out).toBe('');
+      await expect(new ApiKeyStore({ file: apiKeysFile }).list()).resolves.toEqual([]);
+    });
+  });
+
   it('list shows keys with their status and never a hash or secret', async () => {
     await run('create', '--role', 'admin', '--org', 'ProducerMSP', '--label', 'ops');
     const key = out.trim();
     out = '';
     expect(await run('list')).toBe(0);
-    expect(out).toMatch(/ID\s+ROLE\s+ORG\s+STATUS/);
+    expect(out).toMatch(/ID\s+ROLE\s+ORG\s+PERSON\s+STATUS/);
     expect(out).toContain(`${key.slice(4, 16)}  admin`);
     expect(out).toContain('active');
     const hash = (JSON.parse(readFileSync(apiKeysFile, 'utf8')) as { keys: { hash: string }[] }).keys[0]

@@ -1,11 +1,14 @@
 import { parseArgs } from 'node:util';
-import { GatewayError } from '../../errors/gateway-error';
+import { GatewayError, GatewayErrorCode } from '../../errors/gateway-error';
 import { ApiKeyStore, type ApiKeyInfo } from './api-key.store';
+import { personRefusal, readPersonsFile } from '../../ledger/person-identities';
 import { API_ROLES, AUDITOR_ORG, type ApiRole } from './principal';
 
 /** Where {@link runKeysCommand} writes and which key file it manages. */
 export interface KeysCommandOptions {
   readonly apiKeysFile: string;
+  /** The network's persons file, against which `--person` is checked (PROVENA_FABRIC_PERSONS). */
+  readonly personsFile?: string;
   /** The created key, and listings (default: process.stdout). */
   readonly out?: (text: string) => void;
   /** Notes for the person at the terminal and errors (default: process.stderr). */
@@ -16,8 +19,11 @@ export interface KeysCommandOptions {
 
 const USAGE = `usage: provena-gateway keys <command>
 
-  create --role <${API_ROLES.join('|')}> --org <MSP id> --label <text> [--expires-in-days <n>]
-      Creates a key and prints it once, on stdout. Auditor keys are of ${AUDITOR_ORG}.
+  create --role <${API_ROLES.join('|')}> --org <MSP id> --label <text> [--person <enrolment id>]
+         [--expires-in-days <n>]
+      Creates a key and prints it once, on stdout. Auditor keys are of ${AUDITOR_ORG}. With --person, the
+      gateway signs the key's transactions as that person (enrolled with the organisation's Fabric CA:
+      network/network.sh person enroll), so the ledger records who acted.
   list [--json]
       Lists keys (never their secrets).
   revoke <key id>
@@ -52,12 +58,21 @@ function statusOf(key: ApiKeyInfo, now: number): string {
   return 'active';
 }
 
-const COLUMNS = ['ID', 'ROLE', 'ORG', 'STATUS', 'CREATED', 'EXPIRES', 'LABEL'];
+const COLUMNS = ['ID', 'ROLE', 'ORG', 'PERSON', 'STATUS', 'CREATED', 'EXPIRES', 'LABEL'];
 
 function table(keys: readonly ApiKeyInfo[], now: number): string {
   const rows = [
     COLUMNS,
-    ...keys.map((k) => [k.id, k.role, k.org, statusOf(k, now), iso(k.createdAt), iso(k.expiresAt), k.label]),
+    ...keys.map((k) => [
+      k.id,
+      k.role,
+      k.org,
+      k.person ?? '-',
+      statusOf(k, now),
+      iso(k.createdAt),
+      iso(k.expiresAt),
+      k.label,
+    ]),
   ];
   const widths = COLUMNS.map((_, col) => Math.max(...rows.map((row) => (row[col] ?? '').length)));
   return rows
@@ -72,6 +87,7 @@ function table(keys: readonly ApiKeyInfo[], now: number): string {
 
 async function run(
   argv: readonly string[],
+  personsFile: string | undefined,
   store: ApiKeyStore,
   out: (t: string) => void,
   err: (t: string) => void,
@@ -87,23 +103,43 @@ async function run(
           role: { type: 'string' },
           org: { type: 'string' },
           label: { type: 'string' },
+          person: { type: 'string' },
           'expires-in-days': { type: 'string' },
         },
         strict: true,
       });
       const role = required(values, 'role');
       if (!isRole(role)) throw new UsageError(`--role must be one of ${API_ROLES.join(', ')}`);
+      const org = required(values, 'org');
+      const person = values.person;
+      if (person !== undefined) {
+        // Checked now, so a key never promises a person the gateway cannot sign as.
+        if (personsFile === undefined) {
+          throw new UsageError("--person needs the network's persons file: set PROVENA_FABRIC_PERSONS");
+        }
+        let persons;
+        try {
+          persons = readPersonsFile(personsFile);
+        } catch (e) {
+          throw new GatewayError(GatewayErrorCode.ValidationFailed, (e as Error).message);
+        }
+        const refusal = personRefusal(persons, org, person, role);
+        if (refusal !== undefined)
+          throw new GatewayError(GatewayErrorCode.ValidationFailed, `--person: ${refusal}`);
+      }
       const { key, info } = await store.create({
         role,
-        org: required(values, 'org'),
+        org,
         label: required(values, 'label'),
+        ...(person !== undefined && { person }),
         expiresInDays: parseDays(values['expires-in-days']),
       });
       // The key alone on stdout (so `KEY=$(provena-gateway keys create ...)` works); the note on stderr. This is
       // the only place the plain-text key is ever written.
       out(`${key}\n`);
       err(
-        `created API key ${info.id}: ${info.role} of ${info.org} ("${info.label}"), ` +
+        `created API key ${info.id}: ${info.role} of ${info.org}` +
+          `${info.person === undefined ? '' : `, acting as ${info.person}`} ("${info.label}"), ` +
           `expires ${info.expiresAt === null ? 'never' : iso(info.expiresAt)}. ` +
           'Store the key now: it is not shown again.\n',
       );
@@ -156,7 +192,7 @@ export async function runKeysCommand(argv: readonly string[], options: KeysComma
   const now = options.now ?? Date.now;
   const store = new ApiKeyStore({ file: options.apiKeysFile, now });
   try {
-    await run(argv, store, out, err, now);
+    await run(argv, options.personsFile, store, out, err, now);
     return 0;
   } catch (e) {
     // parseArgs reports unknown options and stray arguments with an ERR_PARSE_ARGS_* code (on a TypeError, but

@@ -24,6 +24,11 @@ describe('principal', () => {
       { keyId: 'd', role: 'auditor', org: 'ProducerMSP' },
       { org: 'AuditorMSP', role: 'auditor' },
     ],
+    // A key mapped to an enrolled person acts as that person.
+    [
+      { keyId: 'e', role: 'operator', org: 'ProducerMSP', person: 'alice' },
+      { org: 'ProducerMSP', role: 'operator', person: 'alice' },
+    ],
   ] as const)('maps %j to the ledger actor %j', (principal, actor) => {
     expect(actorOf(principal)).toEqual(actor);
   });

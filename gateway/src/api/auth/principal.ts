@@ -16,6 +16,8 @@ export interface Principal {
   readonly role: ApiRole;
   /** The organisation's MSP id; always {@link AUDITOR_ORG} for auditors. */
   readonly org: string;
+  /** The enrolled person of `org` the key acts as, when it names one. */
+  readonly person?: string;
 }
 
 /**
@@ -26,7 +28,8 @@ export interface Principal {
  * actorOf({ keyId: '0123456789ab', role: 'operator', org: 'CarrierMSP' }); // => { org: 'CarrierMSP', role: 'operator' }
  */
 export function actorOf(principal: Principal): LedgerActor {
+  const person = principal.person === undefined ? {} : { person: principal.person };
   return principal.role === 'auditor'
-    ? { org: AUDITOR_ORG, role: 'auditor' }
-    : { org: principal.org, role: principal.role };
+    ? { org: AUDITOR_ORG, role: 'auditor', ...person }
+    : { org: principal.org, role: principal.role, ...person };
 }
