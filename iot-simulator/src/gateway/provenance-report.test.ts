@@ -1,5 +1,6 @@
 import { SimulatorErrorCode } from '../errors';
 import {
+  actorText,
   checkProvenanceView,
   formatShipmentProvenance,
   type ShipmentProvenanceView,
@@ -210,5 +211,25 @@ describe('provenance report', () => {
           'the provenance of SHP-DEMO-1 the gateway sent lacks attachments, readings, openBreaches, transactions',
       }),
     );
+  });
+});
+
+describe('actorText', () => {
+  it('names the person a Fabric CA enrolment certificate names, and the organisation otherwise', () => {
+    const issuer = 'CN=ca.producer.provena.local,O=producer.provena.local,L=San Francisco,ST=California,C=US';
+    expect(
+      actorText({
+        byOrg: 'ProducerMSP',
+        by: `x509::CN=omar,OU=client,O=Hyperledger,ST=North Carolina,C=US::${issuer}`,
+      }),
+    ).toBe('omar of ProducerMSP');
+    // cryptogen's shared identities, and records from before persons, show as their organisation.
+    expect(
+      actorText({
+        byOrg: 'ProducerMSP',
+        by: `x509::CN=User1@producer.provena.local,OU=client,C=US::${issuer}`,
+      }),
+    ).toBe('ProducerMSP');
+    expect(actorText({ byOrg: 'CarrierMSP' })).toBe('CarrierMSP');
   });
 });

@@ -6,6 +6,8 @@ import { formatInstant } from '../scenario/time-units';
 export interface CustodyStepView {
   action: string;
   byOrg: string;
+  /** Fabric's client id of the signer (`x509::CN=<name>,…::<issuer>`): a person's, when enrolled with Fabric CA. */
+  by?: string;
   custodianOrg: string;
   fromOrg: string | null;
   toOrg: string | null;
@@ -30,6 +32,7 @@ export interface DispositionView {
   decision: string;
   note: string;
   byOrg: string;
+  by?: string;
   txId: string;
   at: number;
 }
@@ -123,6 +126,16 @@ export function checkProvenanceView(value: unknown, shipmentId: string): Shipmen
   return value as ShipmentProvenanceView;
 }
 
+/**
+ * Who acted: `omar of ProducerMSP` when the signer's certificate names a person (its subject's CN), else the
+ * organisation alone. Organisation-wide identities (cryptogen's `User1@…`, `Admin@…`) show as the organisation.
+ */
+export function actorText(step: { byOrg: string; by?: string }): string {
+  const subject = step.by?.split('::')[1] ?? '';
+  const cn = /(?:^|[,/])CN=([^,/]+)/.exec(subject)?.[1];
+  return cn === undefined || cn.includes('@') ? step.byOrg : `${cn} of ${step.byOrg}`;
+}
+
 /** `block 12`, `block 12 (MVCC_READ_CONFLICT)`, or `no block` when the ledger has no such transaction. */
 function placeOf(view: ShipmentProvenanceView, txId: string): string {
   const place = view.transactions[txId];
@@ -178,7 +191,7 @@ export function formatShipmentProvenance(
   ];
   s.custody.forEach((step, i) => {
     lines.push(
-      `    ${i + 1}. ${step.action.padEnd(9)} ${custodyMove(step)}, by ${step.byOrg}, at ${formatInstant(step.at)}` +
+      `    ${i + 1}. ${step.action.padEnd(9)} ${custodyMove(step)}, by ${actorText(step)}, at ${formatInstant(step.at)}` +
         (step.reason !== null ? ` (reason: ${step.reason})` : ''),
       `       ${where(view, step.txId)}`,
     );
@@ -235,7 +248,7 @@ export function formatShipmentProvenance(
       `      ${first.rule} (limit ${first.limit}) ${what}; ` +
         (d === null
           ? 'open'
-          : `${d.decision} by ${d.byOrg} at ${formatInstant(d.at)}${d.note ? ` (${d.note})` : ''}, ${where(view, d.txId)}`),
+          : `${d.decision} by ${actorText(d)} at ${formatInstant(d.at)}${d.note ? ` (${d.note})` : ''}, ${where(view, d.txId)}`),
     );
   }
   if (runs.length > maxBreaches) {
