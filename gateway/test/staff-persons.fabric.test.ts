@@ -8,6 +8,8 @@ import { startTestBroker, type TestBroker } from '../../test/support/mosquitto.h
 import { ApiKeyStore } from '../src/api/auth/api-key.store';
 import { IngestService } from '../src/ingest/ingest.service';
 import { startGatewayApp, testGatewayConfig } from './ingest.harness';
+import { runVerification } from '../src/verify/run-verification';
+import { loadVerifyConfig } from '../src/verify/verify-config';
 import { newLedgerUnderTest, runId } from './ledger-under-test';
 
 interface Custody {
@@ -125,6 +127,25 @@ describe('staff as persons: API keys signed with their own Fabric CA identity (F
       custody: Custody[];
     };
     expect(personOf(kept.custody[0]!.by)).toBe(anna);
+    // After the revocation, ben hands anna's shipment on: its history now spans the configuration block that
+    // carries the CRL. The auditor's verifier judges that update (signed by ProducerMSP's admin, as the MSP's
+    // mod_policy asks) and each transaction by the configuration then in force: anna's creation stays valid.
+    await server()
+      .post(`/shipments/${before}/custody/offer`)
+      .set(auth(key.ben))
+      .send({ toOrg: 'CarrierMSP' })
+      .expect(200);
+    const report = await runVerification(
+      loadVerifyConfig({ PROVENA_FABRIC_CONNECTION: net.connectionFile }),
+      {
+        kind: 'shipment',
+        shipmentId: before,
+      },
+    );
+    expect(report.failures).toEqual([]);
+    expect(report.verified).toBe(true);
+    expect(report.checks.CONFIG_UPDATE_UNVERIFIED).toEqual({ ran: expect.any(Number), failed: 0 });
+    expect(report.checks.CONFIG_UPDATE_UNVERIFIED.ran).toBeGreaterThanOrEqual(1);
     await server()
       .post('/shipments')
       .set(auth(key.ben))

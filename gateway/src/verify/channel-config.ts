@@ -1,6 +1,7 @@
 import { X509Certificate } from 'node:crypto';
 import { common, msp, peer } from '@hyperledger/fabric-protos';
 import type { MspDefinition } from './msp-identity';
+import { parseRevocationList, signedBy, type RevocationList } from './revocation-list';
 import type {
   ConfigPolicy,
   PolicyGroup,
@@ -77,7 +78,20 @@ function parseMsp(bytes: Uint8Array, orgName: string): MspDefinition {
           orderer: ou(nodeOus.getOrdererOuIdentifier()),
         }
       : null,
-    revocationLists: fabric.getRevocationListList_asU8().length,
+    revocationLists: fabric.getRevocationListList_asU8().map((bytes) => {
+      let list: RevocationList;
+      try {
+        list = parseRevocationList(bytes);
+      } catch (err) {
+        return { problem: `cannot be read (${err instanceof Error ? err.message : String(err)})` };
+      }
+      const cas = [
+        ...certs(fabric.getRootCertsList_asU8()),
+        ...certs(fabric.getIntermediateCertsList_asU8()),
+      ];
+      const ca = cas.find((c) => signedBy(list, c));
+      return ca ? { list, ca } : { problem: `is signed by no CA of ${fabric.getName()}` };
+    }),
   };
 }
 

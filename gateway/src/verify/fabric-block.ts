@@ -41,6 +41,8 @@ export interface BlockTransaction {
   readonly actions: readonly EndorsedAction[];
   /** For a config transaction: the channel configuration it carries. */
   readonly config?: common.Config;
+  /** For a configuration transaction: the signed update it applied (ConfigEnvelope.last_update). */
+  readonly lastUpdate?: common.Envelope;
   /** Set when the envelope could not be decoded: what went wrong. */
   readonly malformed?: string;
 }
@@ -153,9 +155,10 @@ function decodeTransaction(bytes: Uint8Array, index: number): BlockTransaction {
         partial.actions = decodeActions(peer.Transaction.deserializeBinary(payload.getData_asU8()));
         return partial;
       case common.HeaderType.CONFIG: {
-        const config = common.ConfigEnvelope.deserializeBinary(payload.getData_asU8()).getConfig();
+        const configEnvelope = common.ConfigEnvelope.deserializeBinary(payload.getData_asU8());
+        const config = configEnvelope.getConfig();
         if (!config) throw new Error('the config envelope holds no config');
-        return { ...partial, type: 'config', config };
+        return { ...partial, type: 'config', config, lastUpdate: configEnvelope.getLastUpdate() };
       }
       default:
         return partial;

@@ -1,5 +1,6 @@
 import { verify as verifySignature, X509Certificate } from 'node:crypto';
 import { msp } from '@hyperledger/fabric-protos';
+import { normaliseSerial, type RevocationList } from './revocation-list';
 import type { Principal, Signer } from './signature-policy';
 
 /** One organisation's MSP as the channel configuration defines it: what an identity of it must chain to. */
@@ -11,9 +12,16 @@ export interface MspDefinition {
   readonly admins: readonly Buffer[];
   /** NodeOU identifiers by role, when NodeOUs are enabled; null when they are not. */
   readonly nodeOus: Readonly<Partial<Record<'client' | 'peer' | 'admin' | 'orderer', string>>> | null;
-  /** How many certificate revocation lists the MSP carries. */
-  readonly revocationLists: number;
+  /**
+   * The MSP's certificate revocation lists, each with the CA of the MSP that signed it, or why it cannot be used
+   * (unreadable, or signed by no CA of the MSP: then no identity of the MSP is taken as valid).
+   */
+  readonly revocationLists: readonly MspRevocationList[];
 }
+
+/** One CRL of an MSP, checked against the MSP's CAs when the configuration is read. */
+export type MspRevocationList =
+  { readonly list: RevocationList; readonly ca: X509Certificate } | { readonly problem: string };
 
 /** An identity that verified against its MSP: it can vouch for principals of that MSP. */
 export interface ValidIdentity extends Signer {
@@ -52,14 +60,24 @@ export function checkIdentity(
   if (!definition) {
     return { ok: false, problem: `${name} claims ${mspId}, which is not an organisation of the channel` };
   }
-  if (definition.revocationLists > 0) {
+  const unusable = definition.revocationLists.find((r) => 'problem' in r);
+  if (unusable && 'problem' in unusable) {
     return {
       ok: false,
-      problem: `${mspId} carries ${definition.revocationLists} revocation list(s), which this verifier does not read`,
+      problem: `${mspId}'s configuration carries a revocation list that ${unusable.problem}`,
     };
   }
   const chainProblem = chainToRoot(certificate, definition);
   if (chainProblem) return { ok: false, problem: `${name} claims ${mspId}, but ${chainProblem}` };
+  const serial = normaliseSerial(certificate.serialNumber);
+  for (const r of definition.revocationLists) {
+    if ('list' in r && r.list.serials.has(serial) && issuedBy(certificate, r.ca)) {
+      return {
+        ok: false,
+        problem: `${name}'s certificate (serial ${serial}) is revoked: ${mspId}'s revocation list in the configuration then in force names it`,
+      };
+    }
+  }
   const ous = organisationalUnits(certificate);
   const nodeOus = definition.nodeOus;
   const roleOf = (role: 'client' | 'peer' | 'admin' | 'orderer'): boolean => {
@@ -151,7 +169,7 @@ function chainToRoot(certificate: X509Certificate, definition: MspDefinition): s
   return `its certificate is not issued by a ${definition.mspId} CA in the channel configuration`;
 }
 
-function issuedBy(certificate: X509Certificate, ca: X509Certificate): boolean {
+export function issuedBy(certificate: X509Certificate, ca: X509Certificate): boolean {
   try {
     return certificate.checkIssued(ca) && certificate.verify(ca.publicKey);
   } catch {

@@ -7,7 +7,6 @@ import {
   parseChannelConfig,
   parseValidationInfo,
   validationInfoKey,
-  type ChannelConfig,
   type EndorsementPolicy,
 } from './channel-config';
 import {
@@ -19,6 +18,7 @@ import {
   type ReadingRecordView,
   type ShipmentProvenanceView,
 } from './chaincode-state';
+import { checkConfigUpdate, type ConfigInForce } from './config-update';
 import { DeviceHistory, isBefore, type LedgerPosition } from './device-history';
 import {
   configOfBlock,
@@ -69,11 +69,12 @@ export interface Verifier {
  */
 export function newVerifier(options: Readonly<VerifierOptions>): Verifier {
   let genesis: DecodedBlock;
-  let config: ChannelConfig;
+  let config: ConfigInForce;
   try {
     genesis = decodeBlock(options.genesisBlock);
     if (genesis.number !== 0n) throw new Error(`it is block ${genesis.number}, not block 0`);
-    config = parseChannelConfig(configOfBlock(genesis));
+    const raw = configOfBlock(genesis);
+    config = { config: raw, parsed: parseChannelConfig(raw) };
   } catch (err) {
     throw new VerifyError(
       VerifyErrorCode.BadGenesis,
@@ -116,7 +117,11 @@ const LOCATE_BATCH = 8;
 class Verification {
   readonly #options: Readonly<VerifierOptions>;
   readonly #genesis: DecodedBlock;
-  readonly #config: ChannelConfig;
+  /**
+   * The configurations in force, oldest first: the genesis one from block 0, then each authorised update's from
+   * the block after the one that carries it. Identities and policies are judged by the one in force where used.
+   */
+  readonly #configs: { readonly from: bigint; readonly state: ConfigInForce }[];
   readonly #tally = new CheckTally();
   readonly #identities = new Map<string, IdentityCheck>();
   readonly #devices = new DeviceHistory();
@@ -128,10 +133,17 @@ class Verification {
   readonly #checked = new Set<string>();
   readonly #transactions: VerifiedTransaction[] = [];
 
-  constructor(options: Readonly<VerifierOptions>, genesis: DecodedBlock, config: ChannelConfig) {
+  constructor(options: Readonly<VerifierOptions>, genesis: DecodedBlock, config: ConfigInForce) {
     this.#options = options;
     this.#genesis = genesis;
-    this.#config = config;
+    this.#configs = [{ from: 0n, state: config }];
+  }
+
+  /** The configuration in force for block `number` (for a configuration block: the one before its change). */
+  #configAt(number: bigint): { readonly index: number; readonly state: ConfigInForce } {
+    let index = 0;
+    for (let i = 0; i < this.#configs.length; i++) if (this.#configs[i]!.from <= number) index = i;
+    return { index, state: this.#configs[index]!.state };
   }
 
   async run(target: VerifyTarget): Promise<VerifyReport> {
@@ -359,7 +371,7 @@ class Verification {
         );
         return;
       }
-      const identity = this.#identity(signature.creator);
+      const identity = this.#identity(signature.creator, block.number);
       if (!identity.ok) {
         problems.push(`signature ${i + 1}: ${identity.problem}`);
         return;
@@ -369,7 +381,8 @@ class Verification {
       if (bad) problems.push(`signature ${i + 1}: ${bad} over the block header and metadata`);
       else signers.push(identity.identity);
     });
-    const policy = evaluateConfigPolicy(this.#config.policies, BLOCK_VALIDATION_POLICY, signers);
+    const policies = this.#configAt(block.number).state.parsed.policies;
+    const policy = evaluateConfigPolicy(policies, BLOCK_VALIDATION_POLICY, signers);
     return policy === undefined ? undefined : `block ${block.number}: ${[...problems, policy].join('; ')}`;
   }
 
@@ -378,14 +391,7 @@ class Verification {
     for (const tx of block.transactions) {
       const position: LedgerPosition = { block: block.number, index: tx.index, txId: tx.txId };
       const walked: WalkedTransaction = { tx, position, code: block.validationCodes[tx.index] };
-      if (tx.type === 'config' && block.number > 0n) {
-        this.#tally.check(
-          CheckCode.ConfigUpdate,
-          `block ${block.number} changes the channel configuration; this verifier trusts only the genesis ` +
-            'configuration and cannot judge whether the change was authorised',
-          { block: block.number, txId: tx.txId },
-        );
-      }
+      if (tx.type === 'config' && block.number > 0n) this.#applyConfigUpdate(block.number, tx, walked.code);
       // The first occurrence of an id is the one Fabric may have accepted; a repeat is DUPLICATE_TXID.
       if (expected.roles.has(tx.txId) && !this.#walked.has(tx.txId)) this.#walked.set(tx.txId, walked);
       if (walked.code !== VALID_CODE) continue;
@@ -445,13 +451,13 @@ class Verification {
     ) {
       return;
     }
-    this.#tally.check(CheckCode.CreatorSignature, this.#creatorProblem(tx), where);
+    this.#tally.check(CheckCode.CreatorSignature, this.#creatorProblem(tx, position.block), where);
 
     const endorsers: string[] = [];
     for (const action of tx.actions) {
       const signers: ValidIdentity[] = [];
       action.endorsements.forEach((endorsement, i) => {
-        const identity = this.#identity(endorsement.endorser);
+        const identity = this.#identity(endorsement.endorser, position.block);
         const problem = identity.ok
           ? (checkValidityPeriod(identity.identity, tx.timestampMs) ??
             checkSignature(
@@ -489,8 +495,8 @@ class Verification {
     });
   }
 
-  #creatorProblem(tx: BlockTransaction): string | undefined {
-    const creator = this.#identity(tx.creator);
+  #creatorProblem(tx: BlockTransaction, block: bigint): string | undefined {
+    const creator = this.#identity(tx.creator, block);
     if (!creator.ok) return `the creator of transaction ${tx.txId}: ${creator.problem}`;
     const expiry = checkValidityPeriod(creator.identity, tx.timestampMs);
     if (expiry) return `the creator of transaction ${tx.txId}: ${expiry}`;
@@ -513,7 +519,8 @@ class Verification {
     const satisfiedBy =
       signers.length === 0 ? 'no valid endorsement' : signers.map((s) => s.label).join(', ');
     if (namespace === LIFECYCLE) {
-      const problem = evaluateConfigPolicy(this.#config.policies, LIFECYCLE_ENDORSEMENT_POLICY, signers);
+      const { policies } = this.#configAt(walked.position.block).state.parsed;
+      const problem = evaluateConfigPolicy(policies, LIFECYCLE_ENDORSEMENT_POLICY, signers);
       this.#tally.check(CheckCode.EndorsementPolicy, problem && `${label}: ${problem}`, where);
       return;
     }
@@ -546,7 +553,8 @@ class Verification {
     }
     if (policy.kind === 'reference') {
       this.#policiesUsed.add(`${policy.path} (${defined})`);
-      const problem = evaluateConfigPolicy(this.#config.policies, policy.path, signers);
+      const { policies } = this.#configAt(walked.position.block).state.parsed;
+      const problem = evaluateConfigPolicy(policies, policy.path, signers);
       this.#tally.check(CheckCode.EndorsementPolicy, problem && `${label}: ${problem}`, where);
       return;
     }
@@ -656,11 +664,39 @@ class Verification {
     }
   }
 
-  #identity(serialized: Uint8Array): IdentityCheck {
-    const key = Buffer.from(serialized).toString('base64');
+  /** An identity judged by the configuration in force at `block` (its MSPs, their revocation lists). */
+  #identity(serialized: Uint8Array, block: bigint): IdentityCheck {
+    const { index, state } = this.#configAt(block);
+    const key = `${index}:${Buffer.from(serialized).toString('base64')}`;
     let checked = this.#identities.get(key);
-    if (!checked) this.#identities.set(key, (checked = checkIdentity(serialized, this.#config.msps)));
+    if (!checked) this.#identities.set(key, (checked = checkIdentity(serialized, state.parsed.msps)));
     return checked;
+  }
+
+  /**
+   * A configuration change after genesis: judged against the configuration in force before it (signatures,
+   * mod_policy of each changed element, the new configuration following from the update); when authorised, it is
+   * the configuration in force from the next block on.
+   */
+  #applyConfigUpdate(number: bigint, tx: BlockTransaction, code: number | undefined): void {
+    const where = { block: number, txId: tx.txId };
+    if (code !== VALID_CODE || !tx.config) {
+      this.#tally.check(
+        CheckCode.ConfigUpdate,
+        `block ${number} holds a configuration transaction that is not valid or cannot be read`,
+        where,
+      );
+      return;
+    }
+    const outcome = checkConfigUpdate(this.#configAt(number).state, tx.config, tx.lastUpdate, (s) =>
+      this.#identity(s, number),
+    );
+    this.#tally.check(
+      CheckCode.ConfigUpdate,
+      outcome.ok ? undefined : `block ${number} changes the channel configuration: ${outcome.problem}`,
+      where,
+    );
+    if (outcome.ok) this.#configs.push({ from: number + 1n, state: outcome.next });
   }
 }
 

@@ -41,7 +41,11 @@ export const CheckCode = {
   DataHashMismatch: 'DATA_HASH_MISMATCH',
   /** A block lacks a valid signature by an orderer of the channel, under the orderers' BlockValidation policy. */
   OrdererSignature: 'ORDERER_SIGNATURE',
-  /** A channel configuration update after the genesis block: this verifier trusts only the genesis configuration. */
+  /**
+   * A channel configuration update after genesis that the configuration in force does not authorise (signatures
+   * short of the changed elements' mod_policy, or a new configuration that does not follow from the update), or one
+   * this verifier does not judge (organisations added or removed).
+   */
   ConfigUpdate: 'CONFIG_UPDATE_UNVERIFIED',
   /** A transaction cannot be decoded, or is not where the peer's index says it is. */
   MalformedTransaction: 'MALFORMED_TRANSACTION',

@@ -72,7 +72,8 @@ const DESCRIPTIONS: Readonly<Record<CheckCode, string>> = {
   HASH_CHAIN_BROKEN: "blocks linked by their previous header's hash",
   DATA_HASH_MISMATCH: 'data hashes match the blocks\u2019 transactions',
   ORDERER_SIGNATURE: 'blocks signed under the orderers\u2019 BlockValidation policy',
-  CONFIG_UPDATE_UNVERIFIED: 'no configuration change after the genesis block',
+  CONFIG_UPDATE_UNVERIFIED:
+    'every configuration change after genesis signed as its mod_policy requires, and applied as signed',
   MALFORMED_TRANSACTION: 'transactions decode and sit where the peer\u2019s index says',
   TRANSACTION_NOT_VALID: 'transactions marked VALID',
   CREATOR_SIGNATURE: 'transactions signed by a channel member',
