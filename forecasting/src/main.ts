@@ -8,8 +8,9 @@ import { loadStandaloneSettings, type GatewayFabricParts } from './service/stand
 
 const USAGE = `usage: provena-forecasting [serve]                 follow the ledger, publish on the crons, until SIGTERM
        provena-forecasting publish [--all] [--quiet-ms N]
-                                 catch up from the checkpoint, publish series with new orders (--all: every
-                                 series) and the maintenance flags, print what was anchored as JSON, exit
+                                 catch up from the checkpoint to the ledger's last event (--quiet-ms: the quiet
+                                 window used only when the ledger cannot name it), publish series with new orders
+                                 (--all: every series) and the maintenance flags, print what was anchored as JSON
        provena-forecasting status  print the checkpoint and the newest run of every series as JSON
 Settings: PROVENA_FORECAST_* and PROVENA_FABRIC_* variables (see README, "Forecasting service").`;
 

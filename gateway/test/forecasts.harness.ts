@@ -124,6 +124,7 @@ function forecastingInProcess(directory: string, ledger: LedgerUnderTest): Forec
     },
     evaluate: (actor, fn, args) => ledger.evaluate(actor, fn, args),
     openEvents: (start) => ledger.openEvents(start),
+    lastEventPosition: () => ledger.lastEventPosition!(),
   };
   const config = {
     directory,

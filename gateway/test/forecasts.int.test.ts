@@ -191,8 +191,12 @@ describe(`demand history on the ledger → anchored forecasts → auditors check
     const second = await forecasting.publish();
     console.log(
       `forecasting: restart with nothing to retrain took ${Date.now() - restarted} ms (start, resume from block ` +
-        `${second.replay.resumedFrom?.blockNumber}, ${second.replay.events} events replayed, the quiet window, stop)`,
+        `${second.replay.resumedFrom?.blockNumber}, ${second.replay.events} events replayed, caught up by ` +
+        `${second.caughtUp}, stop)`,
     );
+    // Both ledgers name their last event: the replay ends when it is applied, not after a quiet window.
+    expect(first.caughtUp).toBe('position');
+    expect(second.caughtUp).toBe('position');
     expect(BigInt(second.replay.resumedFrom!.blockNumber)).toBeGreaterThanOrEqual(
       BigInt(checkpoint!.blockNumber),
     );

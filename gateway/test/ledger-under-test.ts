@@ -186,6 +186,7 @@ function wrap(kind: LedgerUnderTest['kind'], window: LedgerWindow): LedgerUnderT
     transactionInfo: (actor: LedgerActor, txId: string): Promise<TransactionInfo> =>
       port.transactionInfo(actor, txId),
     openEvents: (start: EventStart): Promise<LedgerEventStream> => port.openEvents(start),
+    lastEventPosition: async () => port.lastEventPosition?.(),
     isReachable: () => port.isReachable(),
     close: () => window.close(),
     mark: () => window.mark(),

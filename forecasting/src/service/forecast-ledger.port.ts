@@ -24,6 +24,12 @@ export interface ForecastEventStart {
   getTransactionId(): string | undefined;
 }
 
+/** The newest transaction whose chaincode event a follower of the event stream must have seen to be current. */
+export interface LastEventPosition {
+  readonly blockNumber: bigint;
+  readonly txId: string;
+}
+
 export interface ForecastLedgerPort {
   submit<T>(
     actor: ForecastActor,
@@ -32,6 +38,11 @@ export interface ForecastLedgerPort {
   ): Promise<{ readonly result: T; readonly txId: string; readonly blockNumber: bigint }>;
   evaluate<T>(actor: ForecastActor, fn: string, args: readonly string[]): Promise<T>;
   openEvents(start: ForecastEventStart): Promise<ForecastEventStream>;
+  /**
+   * The last valid transaction of the chaincode that set an event, in the blocks committed so far; null when none
+   * has; undefined when the adapter cannot tell (then followers fall back to waiting for a quiet stream).
+   */
+  lastEventPosition?(): Promise<LastEventPosition | null | undefined>;
 }
 
 /** The DI token the forecasting service's ledger is bound to. */

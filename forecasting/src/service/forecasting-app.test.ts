@@ -175,6 +175,32 @@ describe('the forecasting service run on its own', () => {
     expect(BigInt(status.position!.blockNumber)).toBeGreaterThanOrEqual(ledger.events.length - 1);
   }, 120_000);
 
+  it("catches up by the ledger's last event when the ledger names it, not by waiting for a quiet stream", async () => {
+    // A ledger that names its last event (as the Fabric adapter does): the replay is complete the moment the
+    // listener has applied that event, even with a quiet window far longer than the test's timeout.
+    class NamingLedger extends FakeForecastLedger {
+      async lastEventPosition() {
+        const last = this.events.at(-1);
+        return last ? { blockNumber: last.blockNumber, txId: last.txId } : null;
+      }
+    }
+    const ledger = new NamingLedger();
+    orderHistory(ledger);
+    const summary = await publishOnce(configIn(tempDir()), ledger, {
+      ...ONCE,
+      quietMs: 10 * 60_000,
+      catchUpTimeoutMs: 10 * 60_000,
+    });
+    expect(summary.caughtUp).toBe('position');
+    expect(summary.replay.events).toBe(84);
+    expect(summary.replay.lastBlock).toBe('84');
+
+    // A ledger that cannot name it: the quiet window decides.
+    const plain = new FakeForecastLedger();
+    orderHistory(plain);
+    expect((await publishOnce(configIn(tempDir()), plain, ONCE)).caughtUp).toBe('quiet');
+  }, 120_000);
+
   it('publishing every series again gives the same runs and anchors nothing twice', async () => {
     const ledger = new FakeForecastLedger();
     orderHistory(ledger);

@@ -56,6 +56,11 @@ export async function startForecasting(
 export interface PublishSummary {
   /** Where the replay started and what it took in before the run. */
   readonly replay: ReplayProgress;
+  /**
+   * How the replay was judged complete: `position` (the listener applied the ledger's last event, as the ledger
+   * named it), `quiet` (a ledger that cannot name it: no event for `quietMs`), or `timeout`.
+   */
+  readonly caughtUp: 'position' | 'quiet' | 'timeout';
   readonly published: readonly {
     readonly runId: string;
     readonly seriesId: string;
@@ -75,7 +80,7 @@ export interface PublishSummary {
 export interface PublishOnceOptions {
   /** Every series, not only those with orders since their last published run. */
   readonly all: boolean;
-  /** The replay counts as done once no event has arrived for this long. */
+  /** With a ledger that cannot name its last event: the replay counts as done once none has arrived for this long. */
   readonly quietMs: number;
   /** Publish with what has arrived after this long, even if events keep coming. */
   readonly catchUpTimeoutMs: number;
@@ -97,7 +102,7 @@ export async function publishOnce(
     ...(options.logger !== undefined && { logger: options.logger }),
   });
   try {
-    await app.service.caughtUp(options.quietMs, options.catchUpTimeoutMs);
+    const caughtUp = await app.service.caughtUp(options.quietMs, options.catchUpTimeoutMs);
     const replay = app.service.progress()!;
     const series = app.service.history?.toSeries() ?? [];
     const started = Date.now();
@@ -111,6 +116,7 @@ export async function publishOnce(
     ]);
     return {
       replay,
+      caughtUp,
       published: published.map((f) => ({
         runId: f.runId,
         seriesId: f.values.seriesId,

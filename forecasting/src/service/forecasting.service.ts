@@ -13,7 +13,7 @@ import {
   WorkerForecastComputer,
   type ForecastComputer,
 } from './forecast-computer';
-import { FORECAST_LEDGER, type ForecastLedgerPort } from './forecast-ledger.port';
+import { FORECAST_LEDGER, type ForecastLedgerPort, type LastEventPosition } from './forecast-ledger.port';
 import { publishDemandForecasts, type PublishOutcome } from './forecast-publisher';
 import { DEFAULT_RUN_SPLIT, EQUIPMENT_CHANNELS } from './equipment-runs';
 import { publishMaintenanceFlags, type MaintenanceOutcome } from './maintenance-publisher';
@@ -192,17 +192,30 @@ export class ForecastingService implements OnApplicationBootstrap, OnApplication
   }
 
   /**
-   * Waits until the event stream has been quiet for `quietMs`: the replay from the checkpoint is done, unless
-   * transactions keep committing (then it gives up after `timeoutMs` and the run takes what has arrived; its anchor
-   * names the blocks it was trained on either way).
+   * Waits until the replay from the checkpoint has reached the ledger as it was when asked: the listener has
+   * applied the event of the last valid transaction with one (the ledger port names it). A ledger that cannot
+   * name it falls back to a quiet stream (no event for `quietMs`). Either way it gives up after `timeoutMs` and
+   * the run takes what has arrived; its anchor names the blocks it was trained on. Returns how it decided.
    */
-  async caughtUp(quietMs: number, timeoutMs: number): Promise<void> {
+  async caughtUp(quietMs: number, timeoutMs: number): Promise<'position' | 'quiet' | 'timeout'> {
     const deadline = Date.now() + timeoutMs;
+    let target: LastEventPosition | null | undefined;
+    try {
+      target = await this.ledger.lastEventPosition?.();
+    } catch (err) {
+      this.logger.warn(
+        `cannot ask the ledger for its last event (${String(err)}); waiting for a quiet stream`,
+      );
+    }
+    if (target === null) return 'position';
     while (Date.now() < deadline) {
       const progress = this.listener?.progress();
-      if (progress && Date.now() - progress.lastEventAt >= quietMs) return;
-      await new Promise((r) => setTimeout(r, 50));
+      if (progress && target !== undefined && reached(this.listener!.appliedUpTo(), target))
+        return 'position';
+      if (progress && target === undefined && Date.now() - progress.lastEventAt >= quietMs) return 'quiet';
+      await new Promise((r) => setTimeout(r, 20));
     }
+    return 'timeout';
   }
 
   /** Waits until the replayed history holds every event up to `blockNumber` (tests and the demo use it). */
@@ -229,4 +242,14 @@ export class ForecastingService implements OnApplicationBootstrap, OnApplication
     await this.running?.catch(() => undefined);
     await this.computer.close();
   }
+}
+
+/** Whether the follower at `at` has applied the event of `target` (events arrive in block, then block-order). */
+function reached(
+  at: { readonly blockNumber: string; readonly transactionId: string } | null,
+  target: LastEventPosition,
+): boolean {
+  if (at === null) return false;
+  const block = BigInt(at.blockNumber);
+  return block > target.blockNumber || (block === target.blockNumber && at.transactionId === target.txId);
 }

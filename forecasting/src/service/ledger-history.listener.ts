@@ -117,6 +117,13 @@ export class LedgerHistoryListener {
     }
   }
 
+  /** The last event applied (the checkpoint it resumed from, before any), or null. */
+  appliedUpTo(): { readonly blockNumber: string; readonly transactionId: string } | null {
+    return this.position
+      ? { blockNumber: this.position.blockNumber, transactionId: this.position.transactionId }
+      : null;
+  }
+
   progress(): ReplayProgress {
     return {
       resumedFrom: this.resumedFrom,

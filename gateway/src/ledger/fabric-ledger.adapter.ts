@@ -4,6 +4,7 @@ import * as grpc from '@grpc/grpc-js';
 import { connect, hash, type Gateway, type Network } from '@hyperledger/fabric-gateway';
 import { common, peer } from '@hyperledger/fabric-protos';
 import { GatewayError, GatewayErrorCode } from '../errors/gateway-error';
+import { decodeBlock } from '../verify/fabric-block';
 import { translateFabricError } from './fabric-errors';
 import { newNodeCryptoSigner } from './fabric-signer';
 import { personRefusal, readPersonsFile, type PersonIdentity } from './person-identities';
@@ -79,6 +80,9 @@ export interface FabricLedgerOptions {
    */
   readonly personsFile?: string;
 }
+
+/** How far back {@link FabricLedgerAdapter.lastEventPosition} looks for a block with one of the chaincode's events. */
+const EVENT_SCAN_BLOCKS = 200n;
 
 const VALIDATION_CODE_NAMES = new Map<number, string>(
   Object.entries(peer.TxValidationCode).map(([name, code]) => [code as number, name]),
@@ -351,6 +355,31 @@ export class FabricLedgerAdapter implements LedgerPort {
     } catch {
       return false;
     }
+  }
+
+  /**
+   * The last valid transaction of the chaincode with an event, found walking back from the chain's newest block
+   * on the home organisation's peer (usually the newest block itself). Undefined when none is within
+   * {@link EVENT_SCAN_BLOCKS} blocks, so a caller does not walk a long chain of event-less blocks.
+   */
+  async lastEventPosition(): Promise<{ blockNumber: bigint; txId: string } | null | undefined> {
+    const qscc = this.#home.getContract('qscc');
+    const channel = this.#options.channel;
+    const info = await qscc.evaluate('GetChainInfo', { arguments: [channel] });
+    const height = BigInt(common.BlockchainInfo.deserializeBinary(info).getHeight());
+    for (let n = height - 1n; n >= 0n && n >= height - EVENT_SCAN_BLOCKS; n--) {
+      const block = decodeBlock(
+        await qscc.evaluate('GetBlockByNumber', { arguments: [channel, n.toString()] }),
+      );
+      for (const tx of [...block.transactions].reverse()) {
+        if (block.validationCodes[tx.index] !== peer.TxValidationCode.VALID) continue;
+        if (tx.actions.some((a) => a.event?.chaincode === this.#options.chaincode)) {
+          return { blockNumber: n, txId: tx.txId };
+        }
+      }
+      if (n === 0n) return null;
+    }
+    return undefined;
   }
 
   async close(): Promise<void> {

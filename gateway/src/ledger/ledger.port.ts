@@ -81,6 +81,11 @@ export interface LedgerPort {
   transactionInfo(actor: LedgerActor, txId: string): Promise<TransactionInfo>;
   /** Chaincode events of committed transactions after `start`, then live ones as they commit. */
   openEvents(start: EventStart): Promise<LedgerEventStream>;
+  /**
+   * The last valid transaction that set a chaincode event, as the ledger is now: what a follower of
+   * {@link openEvents} must have seen to be current. Null when there is none; undefined when the adapter cannot tell.
+   */
+  lastEventPosition?(): Promise<{ blockNumber: bigint; txId: string } | null | undefined>;
   /** Whether the ledger answers now (for `/ready`): a cheap query with a short deadline. */
   isReachable(): Promise<boolean>;
   close(): Promise<void>;

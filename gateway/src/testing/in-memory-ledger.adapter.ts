@@ -75,6 +75,12 @@ export class InMemoryLedgerAdapter implements LedgerPort {
   }
 
   /** Events after `start`, then new ones as they commit (polled: this is a test double). */
+  /** The last committed transaction with an event (every block here holds one transaction). */
+  async lastEventPosition(): Promise<{ blockNumber: bigint; txId: string } | null> {
+    const last = this.ledger.events().at(-1);
+    return last ? { blockNumber: this.#blockOfTx.get(last.txId) ?? 0n, txId: last.txId } : null;
+  }
+
   async openEvents(start: EventStart): Promise<LedgerEventStream> {
     if (this.unreachable) {
       throw new GatewayError(GatewayErrorCode.LedgerUnavailable, 'in-memory ledger set unreachable');

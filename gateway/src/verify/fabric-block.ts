@@ -23,6 +23,8 @@ export interface EndorsedAction {
   /** The invoked function (the proposal's first argument, e.g. `reading:RecordReadings`), for reports. */
   readonly fn: string;
   readonly writes: readonly StateWrite[];
+  /** The chaincode event the action set, if any: its chaincode and name. */
+  readonly event?: { readonly chaincode: string; readonly name: string };
 }
 
 /** One envelope of a block, decoded as far as the verifier needs. */
@@ -190,7 +192,13 @@ function decodeActions(transaction: peer.Transaction): EndorsedAction[] {
         });
       }
     }
+    const eventBytes = chaincodeAction.getEvents_asU8();
+    const event = eventBytes.length > 0 ? peer.ChaincodeEvent.deserializeBinary(eventBytes) : undefined;
     return {
+      ...(event &&
+        event.getEventName() !== '' && {
+          event: { chaincode: event.getChaincodeId(), name: event.getEventName() },
+        }),
       proposalResponsePayload: prp,
       endorsements: endorsed.getEndorsementsList().map((e) => ({
         endorser: e.getEndorser_asU8(),
