@@ -9,6 +9,19 @@ export function quantile(values: readonly number[], q: number): number {
 }
 
 /**
+ * The split-conformal quantile of `scores` at `level`: the ⌈(n+1)·level⌉-th smallest (the largest when that rank
+ * exceeds n). With n exchangeable out-of-sample errors, an interval this wide covers a new error with probability
+ * at least `level`; the plain empirical quantile covers less, by a margin that grows as n shrinks (a few
+ * validation origins give each step only a handful of errors).
+ */
+export function conformalQuantile(scores: readonly number[], level: number): number {
+  const sorted = [...scores].sort((a, b) => a - b);
+  if (sorted.length === 0) return NaN;
+  const rank = Math.min(sorted.length, Math.ceil((sorted.length + 1) * level));
+  return sorted[Math.max(0, rank - 1)]!;
+}
+
+/**
  * Half-widths of central prediction intervals at `level`, one per step, from out-of-sample errors
  * (`residuals[k][h]`: the error at step h from validation origin k, made by a forecast that did not see origin k's
  * future). A few origins cannot give each step its own quantile, so each step pools its neighbours, from half to
@@ -30,7 +43,7 @@ export function intervalWidths(
       const pooled = residuals.flatMap((e) =>
         e.slice(Math.floor(h / 2), Math.min(horizon, 2 * h + 2)).map(Math.abs),
       );
-      widths.push(Math.max(quantile(pooled, level), widths[h - 1] ?? 0));
+      widths.push(Math.max(conformalQuantile(pooled, level), widths[h - 1] ?? 0));
     }
     return widths;
   }
