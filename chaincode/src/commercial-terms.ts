@@ -1,5 +1,5 @@
-import { createHash } from 'node:crypto';
 import {
+  canonicalBytesHash,
   checkCommercialTerms,
   COMMERCIAL_TERMS_COLLECTION,
   COMMERCIAL_TERMS_TRANSIENT_KEY,
@@ -10,7 +10,6 @@ import {
   WireError,
   type CommercialTerms,
 } from '@provena/wire';
-import { requireWriter } from './access';
 import type { Caller } from './caller';
 import { LedgerError } from './ledger-error';
 import type { ShipmentRecord } from './shipment.model';
@@ -38,10 +37,6 @@ const MAX_TRANSIENT_BYTES = 4096;
 // so it cannot collide with any world-state key.
 function termsKey(shipmentId: string): string {
   return `terms/${shipmentId}`;
-}
-
-function sha256Hex(bytes: Uint8Array | string): string {
-  return createHash('sha256').update(bytes).digest('hex');
 }
 
 /**
@@ -94,14 +89,13 @@ export function transientTerms(ctx: Context, shipmentId: string): CommercialTerm
 
 /**
  * Writes the terms into the collection (the owner organisation, a trading member, while the shipment is not
- * delivered; the caller checks the shipment). Returns the hash every block will carry.
+ * delivered; the caller has checked it is a writer, and checks the shipment). Returns the hash every block will carry.
  */
 export async function storeCommercialTerms(
   tx: TxScope,
   shipment: ShipmentRecord,
   terms: CommercialTerms,
 ): Promise<string> {
-  requireWriter(tx.caller, 'record commercial terms');
   requireTradingMember(tx.caller, 'record commercial terms');
   if (shipment.ownerOrg !== tx.caller.mspId) {
     throw new LedgerError(
@@ -115,7 +109,7 @@ export async function storeCommercialTerms(
     termsKey(terms.shipmentId),
     Buffer.from(document, 'utf8'),
   );
-  return sha256Hex(document);
+  return canonicalBytesHash(Buffer.from(document, 'utf8'));
 }
 
 /** A trading member reads the terms from its own peer's copy of the collection. */
@@ -151,7 +145,7 @@ export async function readCommercialTerms(tx: TxScope, shipmentId: string): Prom
     shipmentId,
     terms: JSON.parse(document) as CommercialTerms,
     document,
-    termsHash: sha256Hex(bytes),
+    termsHash: canonicalBytesHash(bytes),
   };
 }
 

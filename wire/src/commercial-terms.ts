@@ -1,7 +1,6 @@
 import { RefusalCode, WireError } from './errors';
 import { checkId } from './reading';
-import { canonicalJson } from './signature';
-import { createHash } from 'node:crypto';
+import { canonicalBytesHash, canonicalJson } from './signature';
 
 /**
  * A shipment's commercial terms: what the trading organisations agreed, kept off the channel. They live in the
@@ -127,5 +126,5 @@ export function commercialTermsDocument(terms: CommercialTerms): string {
  * write set's value hash), and what `GetCommercialTermsHash` returns to any member.
  */
 export function commercialTermsHash(terms: CommercialTerms): string {
-  return createHash('sha256').update(commercialTermsDocument(terms), 'utf8').digest('hex');
+  return canonicalBytesHash(Buffer.from(commercialTermsDocument(terms), 'utf8'));
 }

@@ -6,8 +6,6 @@ import { verify as verifySignature, type X509Certificate } from 'node:crypto';
  * needed are read here.
  */
 export interface RevocationList {
-  /** The DER of the issuer Name, compared with a CA certificate's subject. */
-  readonly issuer: Buffer;
   /** Revoked serial numbers, upper-case hex without leading zeros (as X509Certificate.serialNumber, trimmed). */
   readonly serials: ReadonlySet<string>;
   /** The signed part (tbsCertList) and its signature, for checking against the issuing CA. */
@@ -89,7 +87,7 @@ export function parseRevocationList(bytes: Uint8Array): RevocationList {
     }
   }
   // BIT STRING: the first content byte counts unused bits (0 for a signature).
-  return { issuer: issuer.raw, serials, tbs: tbs.raw, signature: signatureValue.content.subarray(1) };
+  return { serials, tbs: tbs.raw, signature: signatureValue.content.subarray(1) };
 }
 
 /** Whether `ca` signed the list (SHA-256 with the CA's key, as Fabric CA signs its CRLs). */

@@ -180,8 +180,9 @@ function parseCommercialTerms(f: Fields): CommercialTermsSpec | undefined {
     rule: string,
   ): string | undefined => {
     const v = g?.string(key, { required: true });
-    if (v !== undefined && !pattern.test(v)) g?.report(key, `must be ${rule}`);
-    return v !== undefined && pattern.test(v) ? v : undefined;
+    if (v === undefined || pattern.test(v)) return v;
+    g?.report(key, `must be ${rule}`);
+    return undefined;
   };
   const decimal = 'a decimal string such as "12.50"';
   const price = f.object('price', ['amount', 'currency'], { required: true });
