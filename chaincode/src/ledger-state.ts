@@ -19,6 +19,7 @@ import {
 } from '@provena/wire';
 import { parseIntegerArgument } from './input';
 import { LedgerError } from './ledger-error';
+import { putState } from './write-batch';
 
 /** One key and its value as a range or partial-composite query returns it. */
 export interface StateEntry {
@@ -97,9 +98,12 @@ export async function writeRecord(ctx: Context, key: string, value: unknown): Pr
   await writeCanonical(ctx, key, canonicalJson(value));
 }
 
-/** Writes text that is already RFC 8785 canonical JSON (built from canonical parts, see `readingRecordJson`). */
+/**
+ * Writes text that is already RFC 8785 canonical JSON (built from canonical parts, see `readingRecordJson`). With
+ * write batching on, the write reaches the peer when the transaction ends (write-batch.ts).
+ */
 export async function writeCanonical(ctx: Context, key: string, canonical: string): Promise<void> {
-  await ctx.stub.putState(key, Buffer.from(canonical, 'utf8'));
+  await putState(ctx, key, Buffer.from(canonical, 'utf8'));
 }
 
 /** Sets the transaction's chaincode event. Fabric keeps one per transaction: a second call replaces the first. */

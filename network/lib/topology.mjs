@@ -247,6 +247,9 @@ export function coreYaml(sample, state, peer, ccaasBuilder) {
     'chaincode.externalBuilders': [
       { name: 'ccaas', path: ccaasBuilder, propagateEnvironment: ['CHAINCODE_AS_A_SERVICE_BUILDER_CONFIG'] },
     ],
+    // Fabric 3.1's default, set here because the chaincode servers are told to rely on it
+    // (PROVENA_STATE_WRITE_BATCH, chaincode/src/write-batch.ts): a transaction's writes in one message.
+    'chaincode.runtimeParams.useWriteBatch': true,
     'ledger.snapshots.rootDir': join(data, 'snapshots'),
     'operations.listenAddress': `127.0.0.1:${peer.opsPort}`,
     'metrics.provider': 'prometheus',

@@ -1,5 +1,5 @@
 import { generateKeyPairSync, type KeyObject } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { checkpointers, type ChaincodeEvent } from '@hyperledger/fabric-gateway';
@@ -54,6 +54,30 @@ beforeAll(() => {
 afterAll(() => {
   for (const c of [producerAdmin, producerOperator, carrierAdmin, carrierOperator, auditor]) c?.close();
 });
+
+const ENDORSING_PEERS = ['peer0-producer', 'peer0-carrier'];
+
+/** A peer's `chaincode_shim_requests_received` on the channel by message type, from its operations endpoint. */
+async function shimRequests(peerName: string): Promise<Map<string, number>> {
+  const core = readFileSync(join(net.dir, 'nodes', peerName, 'core.yaml'), 'utf8');
+  const ops = /^\s*listenAddress:\s*"?(127\.0\.0\.1:\d+)"?\s*$/m.exec(
+    core.slice(core.indexOf('\noperations:')),
+  );
+  if (!ops) throw new Error(`no operations.listenAddress in ${peerName}'s core.yaml`);
+  const metrics = await (await fetch(`http://${ops[1]}/metrics`)).text();
+  const counts = new Map<string, number>();
+  for (const line of metrics.split('\n')) {
+    const m = /^chaincode_shim_requests_received\{([^}]*)\} (\d+)$/.exec(line);
+    if (!m || !/channel="provena"/.test(m[1]!)) continue;
+    const type = /type="([A-Z_]+)"/.exec(m[1]!)?.[1] ?? '';
+    counts.set(type, (counts.get(type) ?? 0) + Number(m[2]));
+  }
+  return counts;
+}
+
+function delta(before: Map<string, number>, after: Map<string, number>, type: string): number {
+  return (after.get(type) ?? 0) - (before.get(type) ?? 0);
+}
 
 function readingsOf(deviceId: string, key: KeyObject, count: number, shipmentId?: string): SignedReading[] {
   const start = Date.now() - count * 60_000;
@@ -110,12 +134,21 @@ describe('the custody story on the native Fabric network', () => {
     await submit(producerOperator, 'shipment:AttachDevices', SHIPMENT, JSON.stringify([DEVICE]));
     batch = JSON.stringify(readingsOf(DEVICE, deviceKey, BATCH, SHIPMENT));
 
+    const shimRequestsBefore = await Promise.all(ENDORSING_PEERS.map(shimRequests));
     const recorded = await submit<IngestSummary>(producerOperator, 'reading:RecordReadings', batch);
     recordedTxId = recorded.txId;
     expect(recorded.result).toMatchObject({ accepted: BATCH, duplicates: 0, refused: 0 });
     const written = await blockTransaction(auditor, net.connection.channel, recorded.txId);
     expect(written.endorserMspIds).toEqual([CARRIER, PRODUCER]);
     expect(written.writes.length).toBeGreaterThanOrEqual(BATCH);
+    // Each endorsing peer received the transaction's whole write set as one WRITE_BATCH_STATE (its own count of
+    // what the chaincode server sent it), not one PUT_STATE per key.
+    const shimRequestsAfter = await Promise.all(ENDORSING_PEERS.map(shimRequests));
+    for (const [i, after] of shimRequestsAfter.entries()) {
+      const before = shimRequestsBefore[i]!;
+      expect(delta(before, after, 'WRITE_BATCH_STATE')).toBe(1);
+      expect(delta(before, after, 'PUT_STATE')).toBe(0);
+    }
 
     // The same batch again (a gateway resubmitting after a timeout): every reading a duplicate, no key written.
     const replayed = await submit<IngestSummary>(producerOperator, 'reading:RecordReadings', batch);

@@ -28,6 +28,8 @@ export interface ChaincodeServerOptions {
   readonly chaincodeId: string;
   /** fabric-shim's log level (CORE_CHAINCODE_LOGGING_LEVEL); default `warning` keeps failed transactions visible. */
   readonly logLevel?: string;
+  /** PROVENA_STATE_WRITE_BATCH for the server: `on` sends a transaction's writes in one message. Default off. */
+  readonly writeBatch?: 'on' | 'off';
   readonly startTimeoutMs?: number;
   /**
    * The chaincode package to run; default chaincode/, two folders up from this file in test/shim. A compiled copy
@@ -59,7 +61,11 @@ export async function startChaincodeServer(options: ChaincodeServerOptions): Pro
     [SHIM_CLI, 'server', `--chaincode-address=${address}`, `--chaincode-id=${options.chaincodeId}`],
     {
       cwd: packageDir,
-      env: { ...process.env, CORE_CHAINCODE_LOGGING_LEVEL: options.logLevel ?? 'warning' },
+      env: {
+        ...process.env,
+        CORE_CHAINCODE_LOGGING_LEVEL: options.logLevel ?? 'warning',
+        PROVENA_STATE_WRITE_BATCH: options.writeBatch ?? 'off',
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     },
   );

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import * as grpc from '@grpc/grpc-js';
 import { ledger, peer } from '@hyperledger/fabric-protos';
+import { decodeWriteBatch } from '../../src/testing/write-batch-decoder';
 import { buildProposal, protoTimestamp, readProposal, type Creator } from './proposal.helper';
 
 // A test double of a Fabric peer's side of the chaincode protocol (core/chaincode/handler.go): it connects to a
@@ -257,10 +258,14 @@ function queryResponse(
   return response.serializeBinary();
 }
 
-const TYPE_NAMES = Object.fromEntries(Object.entries(Type).map(([name, n]) => [n, name])) as Record<
-  number,
-  string
->;
+/** Fabric 3.1's batched writes (chaincode_shim.proto), newer than the protobuf package the shim ships with. */
+const WRITE_BATCH_STATE = 24;
+const RECORD_PUT_STATE = 9;
+
+const TYPE_NAMES = {
+  ...Object.fromEntries(Object.entries(Type).map(([name, n]) => [n, name])),
+  [WRITE_BATCH_STATE]: 'WRITE_BATCH_STATE',
+} as Record<number, string>;
 
 /**
  * Connects to a chaincode server as a peer does and completes the handshake (REGISTER → REGISTERED, READY).
@@ -367,6 +372,15 @@ export async function connectFakePeer(options: FakePeerOptions): Promise<FakePee
       case Type.DEL_STATE: {
         const request = peer.DelState.deserializeBinary(payload);
         return write(sim, request.getCollection(), request.getKey(), null);
+      }
+      case WRITE_BATCH_STATE as MessageType: {
+        // Fabric applies each record as its own PUT_STATE would (handler.go HandleWriteBatch).
+        for (const record of decodeWriteBatch(payload)) {
+          if (record.type !== RECORD_PUT_STATE)
+            throw new Error(`write record type ${record.type} not supported`);
+          write(sim, record.collection, record.key, record.value);
+        }
+        return new Uint8Array();
       }
       case Type.GET_STATE_BY_RANGE:
         return rangeQuery(sim, peer.GetStateByRange.deserializeBinary(payload));

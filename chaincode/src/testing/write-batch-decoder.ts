@@ -1,0 +1,61 @@
+/** One record of a WRITE_BATCH_STATE message, as a peer reads it. */
+export interface WriteRecord {
+  key: string;
+  value: Buffer;
+  collection: string;
+  /** WriteRecord.Type: 9 PUT_STATE, 10 DEL_STATE, ... */
+  type: number;
+}
+
+/**
+ * Reads a `WriteBatchState` message (Fabric 3.1 chaincode_shim.proto) the way a peer's protobuf decoder would:
+ * field numbers and wire types checked, unknown fields refused, so an encoding mistake fails a test instead of
+ * being skipped over. For tests and the fake peer only.
+ */
+export function decodeWriteBatch(bytes: Uint8Array): WriteRecord[] {
+  const records: WriteRecord[] = [];
+  for (const [number, wireType, value] of fields(bytes)) {
+    if (number !== 1 || wireType !== 2)
+      throw new Error(`WriteBatchState: unexpected field ${number}/${wireType}`);
+    const record: WriteRecord = { key: '', value: Buffer.alloc(0), collection: '', type: 0 };
+    for (const [n, w, v] of fields(value as Uint8Array)) {
+      if (n === 1 && w === 2) record.key = Buffer.from(v as Uint8Array).toString('utf8');
+      else if (n === 2 && w === 2) record.value = Buffer.from(v as Uint8Array);
+      else if (n === 3 && w === 2) record.collection = Buffer.from(v as Uint8Array).toString('utf8');
+      else if (n === 5 && w === 0) record.type = v as number;
+      else throw new Error(`WriteRecord: unexpected field ${n}/${w}`);
+    }
+    records.push(record);
+  }
+  return records;
+}
+
+function* fields(bytes: Uint8Array): Generator<[number, number, Uint8Array | number]> {
+  let at = 0;
+  const varint = (): number => {
+    let result = 0;
+    let scale = 1;
+    for (;;) {
+      if (at >= bytes.length) throw new Error('protobuf: truncated varint');
+      const b = bytes[at++]!;
+      result += (b & 0x7f) * scale;
+      if (b < 0x80) return result;
+      scale *= 128;
+    }
+  };
+  while (at < bytes.length) {
+    const tag = varint();
+    const wireType = tag & 7;
+    const number = Math.floor(tag / 8);
+    if (wireType === 0) {
+      yield [number, wireType, varint()];
+    } else if (wireType === 2) {
+      const length = varint();
+      if (at + length > bytes.length) throw new Error('protobuf: truncated field');
+      yield [number, wireType, bytes.subarray(at, at + length)];
+      at += length;
+    } else {
+      throw new Error(`protobuf: wire type ${wireType} not expected here`);
+    }
+  }
+}
