@@ -332,10 +332,10 @@ start_chaincode_server() {
   shim_cli=$(cd "$dir" && node -p 'require.resolve("fabric-shim/cli.js")')
   (
     cd "$dir"
-    # The peers take a transaction's writes in one message (core.yaml runtimeParams.useWriteBatch, set by netctl);
-    # PROVENA_STATE_WRITE_BATCH=off in the caller's environment sends them one by one (the benchmark's before).
+    # The peers take many keys in one message (core.yaml runtimeParams useWriteBatch and useGetMultipleKeys, set by
+    # netctl); PROVENA_STATE_BATCH=off in the caller's environment makes one state call per key (a benchmark's before).
     start_process "$name" "$port" -- CORE_CHAINCODE_LOGGING_LEVEL=warning \
-      "PROVENA_STATE_WRITE_BATCH=${PROVENA_STATE_WRITE_BATCH:-on}" -- \
+      "PROVENA_STATE_BATCH=${PROVENA_STATE_BATCH:-on}" -- \
       "$(command -v node)" "$shim_cli" server --chaincode-address="127.0.0.1:$port" \
       --chaincode-id="$package_id" --chaincode-tls-cert-file="$tls/server.crt" \
       --chaincode-tls-key-file="$tls/server.key" --chaincode-tls-client-cacert-file="$tls/ca.crt"

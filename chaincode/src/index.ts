@@ -4,13 +4,13 @@ import { PalletContract } from './pallet.contract';
 import { ReadingContract } from './reading.contract';
 import { ShipmentContract } from './shipment.contract';
 import { dropDisabledFabricLogLines } from './shim-logging';
-import { configureWriteBatch, writeBatchFromEnvironment } from './write-batch';
+import { configureStateBatch, stateBatchFromEnvironment } from './state-batch';
 
 // fabric-chaincode-node loads this module once, before the first transaction: from then on a disabled log level
 // costs the shim nothing per state call (shim-logging.ts).
 dropDisabledFabricLogLines();
-// Whether this server's peer takes a transaction's writes in one message (write-batch.ts); a bad value stops it.
-configureWriteBatch(writeBatchFromEnvironment(process.env));
+// Whether this server's peer takes many keys in one message (state-batch.ts); a bad value stops it.
+configureStateBatch(stateBatchFromEnvironment(process.env));
 
 // The contract classes and the error type, for packages that embed or test the chaincode.
 export { DeviceContract } from './device.contract';

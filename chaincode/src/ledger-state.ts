@@ -19,7 +19,7 @@ import {
 } from '@provena/wire';
 import { parseIntegerArgument } from './input';
 import { LedgerError } from './ledger-error';
-import { putState } from './write-batch';
+import { putState } from './state-batch';
 
 /** One key and its value as a range or partial-composite query returns it. */
 export interface StateEntry {
@@ -100,7 +100,7 @@ export async function writeRecord(ctx: Context, key: string, value: unknown): Pr
 
 /**
  * Writes text that is already RFC 8785 canonical JSON (built from canonical parts, see `readingRecordJson`). With
- * write batching on, the write reaches the peer when the transaction ends (write-batch.ts).
+ * write batching on, the write reaches the peer when the transaction ends (state-batch.ts).
  */
 export async function writeCanonical(ctx: Context, key: string, canonical: string): Promise<void> {
   await putState(ctx, key, Buffer.from(canonical, 'utf8'));

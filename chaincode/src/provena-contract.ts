@@ -1,12 +1,12 @@
 import { Contract, type Context } from 'fabric-contract-api';
 import { LedgerErrorCode } from '@provena/wire';
 import { LedgerError, toLedgerError } from './ledger-error';
-import { discardWrites, flushWrites } from './write-batch';
+import { discardWrites, flushWrites } from './state-batch';
 
 /**
  * Base of Provena's contracts. It holds two promises: whatever a transaction throws reaches the client as a
  * message starting with a stable {@link LedgerErrorCode}, because fabric-chaincode-node forwards only
- * `error.message`; and a transaction's deferred writes (write-batch.ts) reach the peer before it completes.
+ * `error.message`; and a transaction's deferred writes (state-batch.ts) reach the peer before it completes.
  */
 export abstract class ProvenaContract extends Contract {
   /** fabric-chaincode-node calls every transaction through this hook. */

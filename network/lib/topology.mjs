@@ -247,9 +247,10 @@ export function coreYaml(sample, state, peer, ccaasBuilder) {
     'chaincode.externalBuilders': [
       { name: 'ccaas', path: ccaasBuilder, propagateEnvironment: ['CHAINCODE_AS_A_SERVICE_BUILDER_CONFIG'] },
     ],
-    // Fabric 3.1's default, set here because the chaincode servers are told to rely on it
-    // (PROVENA_STATE_WRITE_BATCH, chaincode/src/write-batch.ts): a transaction's writes in one message.
+    // Fabric 3.1's defaults, set here because the chaincode servers are told to rely on them (PROVENA_STATE_BATCH,
+    // chaincode/src/state-batch.ts): many keys read, and a transaction's writes sent, in one message.
     'chaincode.runtimeParams.useWriteBatch': true,
+    'chaincode.runtimeParams.useGetMultipleKeys': true,
     'ledger.snapshots.rootDir': join(data, 'snapshots'),
     'operations.listenAddress': `127.0.0.1:${peer.opsPort}`,
     'metrics.provider': 'prometheus',

@@ -141,13 +141,16 @@ describe('the custody story on the native Fabric network', () => {
     const written = await blockTransaction(auditor, net.connection.channel, recorded.txId);
     expect(written.endorserMspIds).toEqual([CARRIER, PRODUCER]);
     expect(written.writes.length).toBeGreaterThanOrEqual(BATCH);
-    // Each endorsing peer received the transaction's whole write set as one WRITE_BATCH_STATE (its own count of
-    // what the chaincode server sent it), not one PUT_STATE per key.
+    // Each endorsing peer received the transaction's whole write set as one WRITE_BATCH_STATE and its reads as
+    // three GET_STATE_MULTIPLE (the device, the readings' keys, the attachment), by its own count of what the
+    // chaincode server sent it: no PUT_STATE per key, no range.
     const shimRequestsAfter = await Promise.all(ENDORSING_PEERS.map(shimRequests));
     for (const [i, after] of shimRequestsAfter.entries()) {
       const before = shimRequestsBefore[i]!;
       expect(delta(before, after, 'WRITE_BATCH_STATE')).toBe(1);
       expect(delta(before, after, 'PUT_STATE')).toBe(0);
+      expect(delta(before, after, 'GET_STATE_MULTIPLE')).toBe(3);
+      expect(delta(before, after, 'GET_STATE_BY_RANGE')).toBe(0);
     }
 
     // The same batch again (a gateway resubmitting after a timeout): every reading a duplicate, no key written.

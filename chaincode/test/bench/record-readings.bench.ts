@@ -503,9 +503,9 @@ async function main(): Promise<void> {
   const inFlight = Math.round(option('--in-flight', 4));
   const chaincodeDir = resolve(textOption('--chaincode-dir') ?? CHAINCODE_DIR);
   const saveBaseline = textOption('--save-baseline');
-  // On, as the network runs it (chaincode/src/write-batch.ts); off measures one PUT_STATE round trip per key.
-  const writeBatch = textOption('--write-batch') ?? 'on';
-  if (writeBatch !== 'on' && writeBatch !== 'off') throw new Error('--write-batch must be on or off');
+  // On, as the network runs it (chaincode/src/state-batch.ts); off measures one round trip per key or range.
+  const stateBatch = textOption('--state-batch') ?? 'on';
+  if (stateBatch !== 'on' && stateBatch !== 'off') throw new Error('--state-batch must be on or off');
   const machine = `${cpus()[0]?.model ?? 'unknown CPU'}, ${cpus().length} cores, Node ${process.version}`;
   process.stderr.write('measuring the edge check in-process …\n');
   const edgeCheck = measureEdgeCheck();
@@ -513,7 +513,7 @@ async function main(): Promise<void> {
   const server = await startChaincodeServer({
     chaincodeId: CHAINCODE_ID,
     packageDir: chaincodeDir,
-    writeBatch,
+    stateBatch,
   });
   // Ctrl-C or a kill must not leave the chaincode process behind; 'exit' alone does not run on a signal.
   const onSignal = (signal: NodeJS.Signals): void => {
@@ -551,7 +551,7 @@ async function main(): Promise<void> {
       `test-double peer on localhost gRPC; ${DEVICES} registered devices with their own P-256 keys, attached to a ` +
       `shipment with a compliance profile (the "from ${SPLIT_BATCH} devices" run: ${SPLIT_BATCH} devices, one ` +
       `reading each per batch); full signed envelopes, devices taking turns in each batch, 1 reading in ` +
-      `${BREACH_EVERY} breaking the profile; writes ${writeBatch === 'on' ? 'in one WRITE_BATCH_STATE per transaction' : 'one PUT_STATE per key'}.`,
+      `${BREACH_EVERY} breaking the profile; state calls ${stateBatch === 'on' ? 'batched (GET_STATE_MULTIPLE, one WRITE_BATCH_STATE per transaction)' : 'one key or range at a time'}.`,
     chaincodeDir: relative(REPO_DIR, chaincodeDir) || '.',
     secondsPerRun,
     minTransactionsPerRun: MIN_TRANSACTIONS,

@@ -28,8 +28,8 @@ export interface ChaincodeServerOptions {
   readonly chaincodeId: string;
   /** fabric-shim's log level (CORE_CHAINCODE_LOGGING_LEVEL); default `warning` keeps failed transactions visible. */
   readonly logLevel?: string;
-  /** PROVENA_STATE_WRITE_BATCH for the server: `on` sends a transaction's writes in one message. Default off. */
-  readonly writeBatch?: 'on' | 'off';
+  /** PROVENA_STATE_BATCH for the server: `on` batches reads and writes (src/state-batch.ts). Default off. */
+  readonly stateBatch?: 'on' | 'off';
   readonly startTimeoutMs?: number;
   /**
    * The chaincode package to run; default chaincode/, two folders up from this file in test/shim. A compiled copy
@@ -64,7 +64,7 @@ export async function startChaincodeServer(options: ChaincodeServerOptions): Pro
       env: {
         ...process.env,
         CORE_CHAINCODE_LOGGING_LEVEL: options.logLevel ?? 'warning',
-        PROVENA_STATE_WRITE_BATCH: options.writeBatch ?? 'off',
+        PROVENA_STATE_BATCH: options.stateBatch ?? 'off',
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     },

@@ -1,7 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import * as grpc from '@grpc/grpc-js';
 import { ledger, peer } from '@hyperledger/fabric-protos';
-import { decodeWriteBatch } from '../../src/testing/write-batch-decoder';
+import {
+  decodeGetStateMultiple,
+  decodeWriteBatch,
+  encodeGetStateMultipleResult,
+} from '../../src/testing/state-batch-decoder';
 import { buildProposal, protoTimestamp, readProposal, type Creator } from './proposal.helper';
 
 // A test double of a Fabric peer's side of the chaincode protocol (core/chaincode/handler.go): it connects to a
@@ -258,13 +262,15 @@ function queryResponse(
   return response.serializeBinary();
 }
 
-/** Fabric 3.1's batched writes (chaincode_shim.proto), newer than the protobuf package the shim ships with. */
+/** Fabric 3.1's batched state calls (chaincode_shim.proto), newer than the protobuf package the shim ships with. */
 const WRITE_BATCH_STATE = 24;
+const GET_STATE_MULTIPLE = 25;
 const RECORD_PUT_STATE = 9;
 
 const TYPE_NAMES = {
   ...Object.fromEntries(Object.entries(Type).map(([name, n]) => [n, name])),
   [WRITE_BATCH_STATE]: 'WRITE_BATCH_STATE',
+  [GET_STATE_MULTIPLE]: 'GET_STATE_MULTIPLE',
 } as Record<number, string>;
 
 /**
@@ -372,6 +378,12 @@ export async function connectFakePeer(options: FakePeerOptions): Promise<FakePee
       case Type.DEL_STATE: {
         const request = peer.DelState.deserializeBinary(payload);
         return write(sim, request.getCollection(), request.getKey(), null);
+      }
+      case GET_STATE_MULTIPLE as MessageType: {
+        const request = decodeGetStateMultiple(payload);
+        if (request.collection !== '') throw new Error('private data is not supported by the fake peer');
+        // Committed state only, as GET_STATE; one value per key, empty where none (handler.go).
+        return encodeGetStateMultipleResult(request.keys.map((key) => state.get(key) ?? new Uint8Array()));
       }
       case WRITE_BATCH_STATE as MessageType: {
         // Fabric applies each record as its own PUT_STATE would (handler.go HandleWriteBatch).

@@ -63,19 +63,19 @@ function stepClock(startMs: number): () => number {
   return () => (now += 1234);
 }
 
-// Every story runs twice: writes sent one PUT_STATE at a time, and in one WRITE_BATCH_STATE per transaction (Fabric
-// 3.1's batched writes, chaincode/src/write-batch.ts), which must leave the same world state behind.
+// Every story runs twice: state calls one key at a time, and batched (Fabric 3.1's GET_STATE_MULTIPLE and
+// WRITE_BATCH_STATE, chaincode/src/state-batch.ts), which must leave the same world state behind.
 describe.each([
-  { writeBatch: 'off' as const, writeMessage: 'PUT_STATE' },
-  { writeBatch: 'on' as const, writeMessage: 'WRITE_BATCH_STATE' },
+  { stateBatch: 'off' as const, writeMessage: 'PUT_STATE' },
+  { stateBatch: 'on' as const, writeMessage: 'WRITE_BATCH_STATE' },
 ])(
-  'the real chaincode (fabric-chaincode-node server on dist/) driven by a fake peer, write batch $writeBatch',
-  ({ writeBatch, writeMessage }) => {
+  'the real chaincode (fabric-chaincode-node server on dist/) driven by a fake peer, state batch $stateBatch',
+  ({ stateBatch, writeMessage }) => {
     let server: ChaincodeServer | undefined;
     let peer: FakePeer;
 
     beforeAll(async () => {
-      server = await startChaincodeServer({ chaincodeId: CHAINCODE_ID, writeBatch });
+      server = await startChaincodeServer({ chaincodeId: CHAINCODE_ID, stateBatch });
       peer = await connectFakePeer({
         address: server.address,
         chaincodeId: CHAINCODE_ID,
@@ -215,9 +215,15 @@ describe.each([
 
       const recorded = await submit<IngestSummary>(producerOperator, 'reading:RecordReadings', batch);
       expect(recorded.result).toMatchObject({ accepted: BATCH, duplicates: 0, refused: 0 });
-      // Batched, the whole write set is one message; one at a time, one PUT_STATE per key written.
-      expect(recorded.messages.get(writeMessage)).toBe(writeBatch === 'on' ? 1 : recorded.writes.size);
-      expect(recorded.messages.get(writeBatch === 'on' ? 'PUT_STATE' : 'WRITE_BATCH_STATE')).toBeUndefined();
+      // Batched, the whole write set is one message, and the device, the readings' keys and the attachment one
+      // multi-key read each; one at a time, one PUT_STATE per key written.
+      expect(recorded.messages.get(writeMessage)).toBe(stateBatch === 'on' ? 1 : recorded.writes.size);
+      expect(recorded.messages.get(stateBatch === 'on' ? 'PUT_STATE' : 'WRITE_BATCH_STATE')).toBeUndefined();
+      if (stateBatch === 'on') {
+        expect(recorded.messages.get('GET_STATE_MULTIPLE')).toBe(3);
+        expect(recorded.messages.get('GET_STATE')).toBeUndefined();
+        expect(recorded.messages.get('GET_STATE_BY_RANGE')).toBeUndefined();
+      }
       expect(recorded.writes.size).toBeGreaterThan(BATCH);
       expect(recorded.result.verdicts.map((v) => [v.seq, v.status])).toEqual(
         ALL_SEQS.map((seq) => [seq, 'accepted']),

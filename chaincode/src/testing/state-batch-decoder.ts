@@ -30,6 +30,38 @@ export function decodeWriteBatch(bytes: Uint8Array): WriteRecord[] {
   return records;
 }
 
+/** A `GetStateMultiple` request as a peer reads it: the keys in order, and the collection ("" for public state). */
+export function decodeGetStateMultiple(bytes: Uint8Array): { keys: string[]; collection: string } {
+  const request = { keys: [] as string[], collection: '' };
+  for (const [number, wireType, value] of fields(bytes)) {
+    const text = Buffer.from(value as Uint8Array).toString('utf8');
+    if (number === 1 && wireType === 2) request.keys.push(text);
+    else if (number === 2 && wireType === 2) request.collection = text;
+    else throw new Error(`GetStateMultiple: unexpected field ${number}/${wireType}`);
+  }
+  return request;
+}
+
+/** A peer's `GetStateMultipleResult`: one value per key asked, empty where the key has none. */
+export function encodeGetStateMultipleResult(values: readonly Uint8Array[]): Uint8Array {
+  const parts: Buffer[] = [];
+  for (const value of values) {
+    parts.push(Buffer.from([(1 << 3) | 2]), lengthVarint(value.length), Buffer.from(value));
+  }
+  return Buffer.concat(parts);
+}
+
+function lengthVarint(value: number): Buffer {
+  const out: number[] = [];
+  let rest = value;
+  while (rest > 0x7f) {
+    out.push((rest & 0x7f) | 0x80);
+    rest = Math.floor(rest / 128);
+  }
+  out.push(rest);
+  return Buffer.from(out);
+}
+
 function* fields(bytes: Uint8Array): Generator<[number, number, Uint8Array | number]> {
   let at = 0;
   const varint = (): number => {
