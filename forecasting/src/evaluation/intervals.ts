@@ -22,13 +22,39 @@ export function conformalQuantile(scores: readonly number[], level: number): num
 }
 
 /**
+ * The local scale of a series at its end: the mean absolute one-step change over its last `window` changes (fewer
+ * where the series is shorter). Measured the same way at every origin, it tracks how volatile the series is right
+ * there, in the series' own units, so errors scaled by it are comparable across origins.
+ */
+export function localScale(values: readonly number[], window: number): number {
+  const start = Math.max(1, values.length - window);
+  let sum = 0;
+  let count = 0;
+  for (let t = start; t < values.length; t++) {
+    sum += Math.abs(values[t]! - values[t - 1]!);
+    count++;
+  }
+  return count > 0 ? sum / count : NaN;
+}
+
+/**
  * Half-widths of central prediction intervals at `level`, one per step, from out-of-sample errors
  * (`residuals[k][h]`: the error at step h from validation origin k, made by a forecast that did not see origin k's
  * future). A few origins cannot give each step its own quantile, so each step pools its neighbours, from half to
- * twice its distance (steps ⌊h/2⌋ .. 2h+1, counting from 0), and takes the `level` quantile of their absolute
- * errors; the widths are then made non-decreasing, as uncertainty does not shrink further out. With fewer than two
- * origins, the spread of the history's own changes over each step stands in: the `level` quantile of
- * |y(t + lag) − y(t)|, the lag the step rounded up to whole seasons.
+ * twice its distance (steps ⌊h/2⌋ .. 2h+1, counting from 0), and takes the conformal `level` quantile of their
+ * absolute errors; the widths are then made non-decreasing, as uncertainty does not shrink further out.
+ *
+ * Given `origins` (where in `history` each validation origin's forecast started, one per residual row), the errors
+ * are normalised first (locally weighted split conformal): each origin's absolute errors are divided by the
+ * {@link localScale} of the history before that origin, over the last max(period, horizon) one-step changes, and
+ * the quantile of these scale-free scores is multiplied by the local scale at the end of `history`. The widths then
+ * follow the series' current volatility, not an average over the last few years: wider where the series has
+ * recently become more volatile, narrower where it calmed down. The finite-sample argument is unchanged (the
+ * normalised scores stand in for the raw ones); only information before each origin is used. Where a scale is 0
+ * or not finite (a flat stretch), the raw errors are used.
+ *
+ * With fewer than two origins, the spread of the history's own changes over each step stands in: the `level`
+ * quantile of |y(t + lag) − y(t)|, the lag the step rounded up to whole seasons.
  */
 export function intervalWidths(
   residuals: readonly (readonly number[])[],
@@ -36,14 +62,26 @@ export function intervalWidths(
   horizon: number,
   history: readonly number[],
   period: number,
+  origins?: readonly number[],
 ): number[] {
   const widths: number[] = [];
   if (residuals.length >= 2) {
+    let scales = residuals.map(() => 1);
+    let now = 1;
+    if (origins && origins.length === residuals.length) {
+      const window = Math.max(period, horizon);
+      const atOrigins = origins.map((o) => localScale(history.slice(0, o), window));
+      const atEnd = localScale(history, window);
+      if ([...atOrigins, atEnd].every((s) => Number.isFinite(s) && s > 0)) {
+        scales = atOrigins;
+        now = atEnd;
+      }
+    }
     for (let h = 0; h < horizon; h++) {
-      const pooled = residuals.flatMap((e) =>
-        e.slice(Math.floor(h / 2), Math.min(horizon, 2 * h + 2)).map(Math.abs),
+      const pooled = residuals.flatMap((e, k) =>
+        e.slice(Math.floor(h / 2), Math.min(horizon, 2 * h + 2)).map((v) => Math.abs(v) / scales[k]!),
       );
-      widths.push(Math.max(conformalQuantile(pooled, level), widths[h - 1] ?? 0));
+      widths.push(Math.max(now * conformalQuantile(pooled, level), widths[h - 1] ?? 0));
     }
     return widths;
   }

@@ -21,7 +21,8 @@ import { mae, mean, seasonalNaiveScale } from './metrics';
  * The brain.js network is one member among the others: where validation puts it among the best it is averaged with
  * them, which shrinks its departure from the others' combination by (k − 1) / k; wherever its forecast leaves the
  * history's plausible range it is refused. Prediction intervals are conformal: the whole procedure is rerun with
- * each validation origin left out, and its errors there scale the intervals.
+ * each validation origin left out, and its errors there, each relative to the series' local volatility at that
+ * origin, scale the intervals by the volatility at the end of the history ({@link intervalWidths}).
  */
 /** The name under which the combination itself is scored and reported. */
 export const PROVENA = 'provena';
@@ -297,12 +298,14 @@ export function selectAndForecast(
 
   // The combination's own errors: at each origin, the rule applied with that origin left out.
   const residuals: number[][] = [];
+  const residualOrigins: number[] = [];
   const provenaErrors: number[] = [];
   for (let j = 0; j < origins.length; j++) {
     const others = origins.filter((_, k) => k !== j);
     const rule = combine(origins[j]!.forecasts, scoresOver(others, kinds), others.length, options);
     if (!rule) continue;
     residuals.push(origins[j]!.actual.map((a, h) => a - rule.point[h]!));
+    residualOrigins.push(origins[j]!.origin);
     provenaErrors.push(mae(origins[j]!.actual, rule.point) / origins[j]!.scale);
   }
 
@@ -347,7 +350,7 @@ export function selectAndForecast(
   }
   // Members are inside the range, so is their mean or median; clamping only guards rounding.
   point = point.map((v) => Math.min(range.high, Math.max(range.low, v)));
-  const widths = intervalWidths(residuals, options.level, horizon, history, period);
+  const widths = intervalWidths(residuals, options.level, horizon, history, period, residualOrigins);
   const floor = (v: number): number => (nonNegative ? Math.max(0, v) : v);
   const validation: Record<string, number> = Object.fromEntries(kinds.map((k) => [k, scores.get(k)!]));
   validation[PROVENA] = provenaErrors.length > 0 ? mean(provenaErrors) : NaN;
