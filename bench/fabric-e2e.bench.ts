@@ -368,7 +368,9 @@ function readNetworkSettings(
     maxMessageCount: field(configtx, 'MaxMessageCount'),
     preferredMaxBytes: field(configtx, 'PreferredMaxBytes'),
     absoluteMaxBytes: field(configtx, 'AbsoluteMaxBytes'),
-    endorsementPolicy: "AND('ProducerMSP.peer','CarrierMSP.peer')",
+    endorsementPolicy: /^NET_ENDORSEMENT=any-member$/m.test(env)
+      ? "OR('ProducerMSP.peer','CarrierMSP.peer')"
+      : "AND('ProducerMSP.peer','CarrierMSP.peer')",
     gatewayServiceConcurrency: field(core, 'gatewayService'),
   };
 }

@@ -17,7 +17,8 @@
 # Fabric CA (network/lib/fabric-ca.sh) that enrols its staff as persons; cryptogen makes the nodes' identities.
 #
 # Settings: PROVENA_NETWORK_DIR (.provena/network), PROVENA_NETWORK_BASE_PORT (7050), PROVENA_NETWORK_ORDERERS (1),
-# PROVENA_NETWORK_BATCH_TIMEOUT (200ms). Once a network exists its folder remembers them.
+# PROVENA_NETWORK_BATCH_TIMEOUT (200ms), PROVENA_NETWORK_ENDORSEMENT (all-members: both members endorse every write;
+# any-member: either one alone, a measured trade-off, see the README). Once a network exists its folder remembers them.
 #
 # Exit codes: 0 done; 1 failed (the message says what, and what still runs); 2 bad usage or settings; 3 a port in use;
 # 4 Fabric's binaries unavailable (install-fabric.sh's message); 5 the chaincode is not built; 6 status: not all up.
@@ -28,7 +29,14 @@ repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 readonly repo
 readonly netctl="$repo/network/lib/netctl.mjs"
 readonly CHANNEL=provena CHAINCODE=provena
-readonly SIGNATURE_POLICY="AND('ProducerMSP.peer','CarrierMSP.peer')"
+# The chaincodes' endorsement policy by NET_ENDORSEMENT; the default is the strong one (README, "Endorsement policy").
+signature_policy() {
+  if [[ "$NET_ENDORSEMENT" == any-member ]]; then
+    printf '%s' "OR('ProducerMSP.peer','CarrierMSP.peer')"
+  else
+    printf '%s' "AND('ProducerMSP.peer','CarrierMSP.peer')"
+  fi
+}
 
 say() { printf '[network] %s\n' "$*" >&2; }
 die() {
@@ -61,17 +69,22 @@ load_settings() {
     NET_ORDERERS=${want_orderers:-1}
     NET_BASE_PORT=${want_base:-7050}
     NET_BATCH_TIMEOUT=${PROVENA_NETWORK_BATCH_TIMEOUT:-200ms}
+    NET_ENDORSEMENT=${PROVENA_NETWORK_ENDORSEMENT:-all-members}
   fi
+  # A folder from before the setting existed was made with the default.
+  NET_ENDORSEMENT=${NET_ENDORSEMENT:-all-members}
+  [[ "$NET_ENDORSEMENT" == all-members || "$NET_ENDORSEMENT" == any-member ]] ||
+    die 2 "the endorsement must be all-members or any-member, not '$NET_ENDORSEMENT'"
   [[ "$NET_ORDERERS" == 1 || "$NET_ORDERERS" == 3 ]] || die 2 "orderers must be 1 or 3, not '$NET_ORDERERS'"
   [[ "$NET_BASE_PORT" =~ ^[0-9]+$ ]] && ((NET_BASE_PORT >= 1024 && NET_BASE_PORT <= 65400)) ||
     die 2 "the base port must be a number from 1024 to 65400, not '$NET_BASE_PORT'"
   [[ "$NET_BATCH_TIMEOUT" =~ ^[0-9]+(ms|s)$ ]] || die 2 "the batch timeout must look like 200ms or 2s"
-  export NET_ORDERERS NET_BASE_PORT NET_BATCH_TIMEOUT
+  export NET_ORDERERS NET_BASE_PORT NET_BATCH_TIMEOUT NET_ENDORSEMENT
 }
 
 save_settings() {
-  printf 'NET_ORDERERS=%s\nNET_BASE_PORT=%s\nNET_BATCH_TIMEOUT=%s\n' \
-    "$NET_ORDERERS" "$NET_BASE_PORT" "$NET_BATCH_TIMEOUT" >"$state/network.env"
+  printf 'NET_ORDERERS=%s\nNET_BASE_PORT=%s\nNET_BATCH_TIMEOUT=%s\nNET_ENDORSEMENT=%s\n' \
+    "$NET_ORDERERS" "$NET_BASE_PORT" "$NET_BATCH_TIMEOUT" "$NET_ENDORSEMENT" >"$state/network.env"
 }
 
 # The node table: kind name port second-port ops-port msp, one line each (see netctl.mjs).
@@ -402,7 +415,7 @@ deploy_chaincode() {
   sequence=$(($(committed_field "$name" sequence) + 1))
   local orderer_args=(-o "$(first_orderer)" --tls --cafile "$(orderer_tlsca)")
   local definition=(--channelID "$CHANNEL" --name "$name" --version "$version" --sequence "$sequence"
-    --signature-policy "$SIGNATURE_POLICY")
+    --signature-policy "$(signature_policy)")
   [[ -z "${COLLECTIONS_CONFIG:-}" ]] || definition+=(--collections-config "$COLLECTIONS_CONFIG")
   for org in "${!package_ids[@]}"; do
     say "$org approves $name version $version, sequence $sequence"

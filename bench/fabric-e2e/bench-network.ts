@@ -72,6 +72,8 @@ export function networkEnv(dir: string, basePort: number, batchTimeout: string):
     PROVENA_NETWORK_DIR: dir,
     PROVENA_NETWORK_BASE_PORT: String(basePort),
     PROVENA_NETWORK_BATCH_TIMEOUT: batchTimeout,
+    // all-members (the default, both members endorse every write) or any-member: the policy trade-off of issue 14.
+    PROVENA_NETWORK_ENDORSEMENT: process.env.BENCH_ENDORSEMENT ?? 'all-members',
     // One orderer: the figures FACTS.md and the README quote are for it.
     PROVENA_NETWORK_ORDERERS: '1',
   };

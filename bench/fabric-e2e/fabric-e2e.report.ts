@@ -152,7 +152,7 @@ export function markdownReport(r: FabricE2eReport): string {
     '',
     `Network: Fabric ${net.fabricVersion}, ${net.orderers} Raft orderer, BatchTimeout ${net.batchTimeout}, ` +
       `MaxMessageCount ${net.maxMessageCount}, PreferredMaxBytes ${net.preferredMaxBytes}, endorsement ` +
-      `\`${net.endorsementPolicy}\` (both member organisations' peers run every transaction), peer gateway ` +
+      `\`${net.endorsementPolicy}\` (${net.endorsementPolicy.startsWith('OR') ? "either member organisation's peer alone runs each transaction" : "both member organisations' peers run every transaction"}), peer gateway ` +
       `concurrency ${net.gatewayServiceConcurrency}. Gateway defaults: batch ≤ ${g.batchSize} readings, window ` +
       `${g.batchWindowMs} ms, ${g.maxConcurrentBatches} transactions in flight, ${g.maxInFlight} readings unacknowledged.`,
     '',

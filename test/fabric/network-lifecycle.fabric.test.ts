@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { generateKeyPairSync } from 'node:crypto';
@@ -113,6 +113,26 @@ it('refuses to start on a port another process holds, naming the port and the pr
     expect(script(dir, base, 'down', '--wipe').code).toBe(0);
   } finally {
     squatter.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+it('refuses an endorsement setting it does not know, before starting anything', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'provena-policy-'));
+  try {
+    const result = spawnSync('bash', [NETWORK_SH, 'up'], {
+      env: {
+        ...process.env,
+        PROVENA_NETWORK_DIR: dir,
+        PROVENA_NETWORK_BASE_PORT: String(await freeBasePort()),
+        PROVENA_NETWORK_ENDORSEMENT: 'majority',
+      },
+      encoding: 'utf8',
+    });
+    expect(result.status).toBe(2);
+    expect(result.stderr).toContain("the endorsement must be all-members or any-member, not 'majority'");
+    expect(existsSync(join(dir, 'run'))).toBe(false);
+  } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 });
