@@ -12,6 +12,7 @@ const result: LoadResult = {
   achievedRatePerSecond: 979.5,
   sendingMs: 10_005,
   scheduleLagMs: { count: 9_800, p50: 0.4, p95: 1.2, p99: 3.5, max: 210 },
+  tickMs: 10,
   acknowledged: 9_797,
   acknowledgement: LOAD_ACKNOWLEDGEMENT,
   notAcknowledged: { total: 3, timedOut: 3, dropped: 0, refusedByBroker: 0 },

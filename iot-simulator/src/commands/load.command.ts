@@ -4,7 +4,7 @@ import type { RejectionFeed } from '../devices/rejection-feed.port';
 import { newGatewayCommitFeed } from '../gateway/gateway-commit-feed.adapter';
 import type { CommitFeed } from '../load/commit-feed.port';
 import { loadDeviceIds } from '../load/load-readings';
-import { runLoad, type LoadProgress, type LoadResult } from '../load/load-run';
+import { DEFAULT_TICK_MS, runLoad, type LoadProgress, type LoadResult } from '../load/load-run';
 import type { LatencySummary } from '../load/percentiles';
 import { openMqttPublisherPool } from '../mqtt/mqtt-publisher-pool';
 import { openMqttRejectionFeed } from '../mqtt/mqtt-device-feeds.adapter';
@@ -37,6 +37,8 @@ export const LOAD_USAGE = `iot-simulator load --broker <url> --devices <n> --rat
   --duration <dur>           how long to send, e.g. 10s or 2m
   --clients <n>              MQTT connections the devices share (default ${DEFAULT_CLIENTS})
   --device-prefix <text>     (default load-device-)
+  --tick <dur>               hand over due readings at most this often (default ${DEFAULT_TICK_MS}ms): a reading
+                             waits up to this long after its slot; shorter ticks cost more CPU per reading
   --notice-wait <dur>        keep counting rejection notices this long after the drain (default 0s)
   --gateway <url>            learn commits from this gateway's event stream (with --api-key): adds
                              publish→commit latency, and fails the run when an acknowledged reading is not
@@ -76,7 +78,8 @@ export function formatLoadReport(r: LoadResult, connectionLosses: number): strin
     `target           ${n(r.targetRatePerSecond)}/s for ${formatDuration(r.durationMs)} from ${n(r.devices)} devices: ` +
       `${n(r.scheduled)} readings`,
     `sent             ${n(r.sent)}: achieved ${n(r.achievedRatePerSecond)}/s over ${(r.sendingMs / 1000).toFixed(1)} s, ` +
-      `behind schedule ${n(r.behindSchedule)}; lateness against the schedule ${percentiles(r.scheduleLagMs, 'readings')}`,
+      `behind schedule ${n(r.behindSchedule)}; handed over every ${formatDuration(r.tickMs)}, lateness against the ` +
+      `schedule ${percentiles(r.scheduleLagMs, 'readings')}`,
     `acknowledged     ${n(r.acknowledged)}: ${r.acknowledgement}`,
     `not acknowledged ${n(u.total)}: timed out at drain ${n(u.timedOut)}, dropped from device buffers ` +
       `${n(u.dropped)}, refused by the broker ${n(u.refusedByBroker)}`,
@@ -108,6 +111,7 @@ export async function runLoadCommand(args: string[], io: CliIo): Promise<number>
       duration: { type: 'string' },
       clients: { type: 'string' },
       'device-prefix': { type: 'string', default: 'load-device-' },
+      tick: { type: 'string' },
       'notice-wait': { type: 'string' },
       gateway: { type: 'string' },
       'api-key': { type: 'string' },
@@ -126,6 +130,7 @@ export async function runLoadCommand(args: string[], io: CliIo): Promise<number>
     );
   }
   const noticeWaitMs = durationOption('notice-wait', values['notice-wait'], 0, { allowZero: true });
+  const tickMs = durationOption('tick', values.tick, DEFAULT_TICK_MS);
   const commitWaitMs = durationOption('commit-wait', values['commit-wait'], 30_000);
   if ((values.gateway === undefined) !== (values['api-key'] === undefined)) {
     throw usageError('--gateway and --api-key go together');
@@ -170,6 +175,7 @@ export async function runLoadCommand(args: string[], io: CliIo): Promise<number>
       ...(commits && { commits, commitWaitMs }),
       ratePerSecond,
       durationMs,
+      tickMs,
       drainTimeoutMs,
       noticeWaitMs,
       bufferCapacity,

@@ -32,6 +32,14 @@ export interface LoadRunOptions {
   ratePerSecond: number;
   /** How long to send. The schedule has `ratePerSecond × durationMs / 1000` readings (rounded up). */
   durationMs: number;
+  /**
+   * How often, at most, the sender wakes to hand over the readings that have come due (default
+   * {@link DEFAULT_TICK_MS}): a reading waits up to this long after its slot, and the readings of one tick go out
+   * together. Each wake-up costs CPU beyond the readings' own work (timers, the event loop, caches gone cold while
+   * the process slept), so a wake-up per reading at 1,000/s cost more than signing. Below 1 it is 1, the timers'
+   * own granularity: every reading at its slot, as far as a timer can.
+   */
+  tickMs?: number;
   /** How long to wait after sending for outstanding acknowledgements (default 30 s). */
   drainTimeoutMs?: number;
   /**
@@ -88,6 +96,8 @@ export interface LoadResult {
   sendingMs: number;
   /** How late each reading was handed to its device after its slot in the schedule. */
   scheduleLagMs: LatencySummary | undefined;
+  /** {@link LoadRunOptions.tickMs}: readings due within one tick were handed over together. */
+  tickMs: number;
   acknowledged: number;
   /** {@link LOAD_ACKNOWLEDGEMENT} */
   acknowledgement: string;
@@ -123,6 +133,14 @@ export interface LoadResult {
   complete: boolean;
 }
 
+/**
+ * Default {@link LoadRunOptions.tickMs}. On a two-core VM shared with the broker, 1,000 readings/s from 100 devices
+ * cost the simulator 240 to 270 µs of CPU per reading handed over slot by slot (a timer, an event-loop turn and a
+ * PUBACK wake-up per reading, each finding the caches cold: a P-256 signature took 100 µs or more there against
+ * 40 µs back to back) and 150 to 180 µs in batches of 10 ms (README, "Load: CPU"). 10 ms is far below anything the
+ * ledger resolves (blocks are cut every few hundred milliseconds) and stays reported as hand-over lateness.
+ */
+export const DEFAULT_TICK_MS = 10;
 /** Readings handed over in one go before the event loop gets a turn, when the sender is behind. */
 const BATCH = 256;
 /**
@@ -131,7 +149,10 @@ const BATCH = 256;
  * on a two-core machine sharing its cores with the broker was 20 to 100 ms at 6,000 readings/s (README).
  */
 const END_GRACE_MS = 250;
-/** How overdue a reading must be for progress to call the sender behind: well above a timer's granularity. */
+/**
+ * How overdue a reading must be, beyond the tick it may wait for, for progress to call the sender behind: well above
+ * a timer's granularity.
+ */
 const BEHIND_AFTER_MS = 10;
 /** Devices whose sequence stores are prepared at once before the start. */
 const PREPARE_CHUNK = 100;
@@ -144,9 +165,9 @@ function badArgument(message: string): SimulatorError {
 
 /**
  * Open-loop load: readings are due at fixed slots (`k / ratePerSecond` seconds after the start) and each is
- * handed to its device (which numbers, signs and publishes it) when its slot comes, whatever the
- * acknowledgements are doing. Each device's sequence store is prepared first, so no reading waits for a disk
- * write that a real device would have made long before. Devices publish
+ * handed to its device (which numbers, signs and publishes it) at the first tick (`tickMs`) from its slot,
+ * whatever the acknowledgements are doing. Each device's sequence store is prepared first, so no reading waits for
+ * a disk write that a real device would have made long before. Devices publish
  * without waiting for earlier PUBACKs (up to their in-flight bound, beyond which readings wait in their buffer),
  * so a slow broker shows up as latency and unacknowledged readings, never as a slower sender. When the sender
  * itself cannot keep up, the readings it has not reached 250 ms after the end of the duration are not sent and
@@ -165,6 +186,9 @@ export async function runLoad(options: Readonly<LoadRunOptions>): Promise<LoadRe
     throw badArgument(`duration must be a positive number of milliseconds, got ${durationMs}`);
   }
   if (deviceIds.length === 0) throw badArgument('a load run needs at least one device');
+  const tickMs = Math.max(1, options.tickMs ?? DEFAULT_TICK_MS);
+  if (!Number.isFinite(tickMs))
+    throw badArgument(`tick must be a finite number of milliseconds, got ${tickMs}`);
   const clock = options.clock ?? newSystemClock();
   const intervalMs = options.progressIntervalMs ?? 1000;
   const sampler = newLoadSampler(options.seed);
@@ -269,7 +293,7 @@ export async function runLoad(options: Readonly<LoadRunOptions>): Promise<LoadRe
         refused: counts.refusedByBroker + counts.refused,
         behind:
           phase === 'sending'
-            ? Math.max(0, dueBy(now - start - BEHIND_AFTER_MS) - counts.sent)
+            ? Math.max(0, dueBy(now - start - tickMs - BEHIND_AFTER_MS) - counts.sent)
             : scheduled - counts.sent,
         sendRatePerSecond: seconds > 0 ? (counts.sent - last.sent) / seconds : 0,
         ackRatePerSecond: seconds > 0 ? (counts.acknowledged - last.acknowledged) / seconds : 0,
@@ -282,14 +306,19 @@ export async function runLoad(options: Readonly<LoadRunOptions>): Promise<LoadRe
     };
 
     let sendingEnd = start;
+    // No hand-over before this offset: the tick after the last one, once the sender has caught up.
+    let notBefore = 0;
     while (counts.sent < scheduled) {
       const elapsed = clock.now() - start;
       const due = dueBy(elapsed);
-      if (due <= counts.sent) {
-        await sleepAtMost(slotMs(counts.sent) - elapsed, 'sending');
+      if (due <= counts.sent || elapsed < notBefore) {
+        await sleepAtMost(Math.max(slotMs(counts.sent), notBefore) - elapsed, 'sending');
         continue;
       }
       const until = Math.min(due, counts.sent + BATCH);
+      // Caught up: wait a tick before the next hand-over, whose readings go out together then. Behind (the batch
+      // bound stopped short of what is due): no wait.
+      notBefore = until === due ? elapsed + tickMs : 0;
       for (let k = counts.sent; k < until; k++) {
         const device = devices[k % devices.length]!;
         const now = clock.now();
@@ -354,6 +383,7 @@ export async function runLoad(options: Readonly<LoadRunOptions>): Promise<LoadRe
       achievedRatePerSecond: (counts.sent * 1000) / sendingMs,
       sendingMs,
       scheduleLagMs: summariseLatencies(lags),
+      tickMs,
       acknowledged: counts.acknowledged,
       acknowledgement: LOAD_ACKNOWLEDGEMENT,
       notAcknowledged: { total: notAcknowledgedTotal, ...notAcknowledged },

@@ -76,7 +76,10 @@ class MqttReadingPublisher implements ReadingPublisher {
     return new Promise<void>((resolve, reject) => {
       this.#waiting.push({
         topic: Topics.readings(deviceId),
-        payload: Buffer.from(payload),
+        // A view, not a copy: the payload is never written to, and mqtt.js copies what it keeps for a resend.
+        payload: Buffer.isBuffer(payload)
+          ? payload
+          : Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength),
         resolve,
         reject,
       });

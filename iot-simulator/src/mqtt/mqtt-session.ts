@@ -24,6 +24,8 @@ export interface MqttSessionOptions {
   ca?: string | Buffer;
 }
 
+const noLog = (): void => undefined;
+
 /** Broker credentials from the environment, for clients whose options name none. */
 function credentialsFromEnvironment(): Pick<MqttSessionOptions, 'username' | 'password' | 'ca'> {
   const {
@@ -55,6 +57,13 @@ export function connectSession(given: Readonly<MqttSessionOptions>): MqttClient 
     keepalive: options.keepaliveSeconds ?? 30,
     // Readings are QoS 1; nothing may sit in mqtt.js's unbounded offline queue, the device buffer bounds it.
     queueQoSZero: false,
+    // mqtt.js re-arms its keepalive timer on every PUBACK by default (a clearTimeout and a setTimeout per reading
+    // under load). Without it a PINGREQ goes out every keepalive interval even while readings flow: one small
+    // packet per 30 s, and a dead broker is still noticed within 1.5 keepalives.
+    reschedulePings: false,
+    // mqtt.js logs some twenty lines per publish and PUBACK through `debug`, which builds an arguments array and
+    // checks its namespaces on each call even when disabled. Kept when DEBUG is set, so DEBUG=mqttjs* still works.
+    ...(!process.env.DEBUG && { log: noLog }),
     ...(options.username !== undefined && { username: options.username }),
     ...(options.password !== undefined && { password: options.password }),
     ...(options.ca !== undefined && { ca: options.ca }),
