@@ -77,14 +77,14 @@ export function readFabricBenchSettings(env: NodeJS.ProcessEnv): FabricBenchSett
   }
   const settings: FabricBenchSettings = {
     batchTimeout,
-    batchSizes: list('BENCH_BATCH_SIZES', [1, 10, 50, 200]),
-    inFlight: number('BENCH_IN_FLIGHT', 4, { integer: true, min: 1 }),
+    batchSizes: list('BENCH_BATCH_SIZES', [1, 10, 50, 200, 500]),
+    inFlight: number('BENCH_IN_FLIGHT', 8, { integer: true, min: 1 }),
     rawCeilingInFlight: number('BENCH_RAW_CEILING_IN_FLIGHT', 16, { integer: true, min: 0 }),
     rawSeconds: number('BENCH_RAW_SECONDS', 10),
     batchRunSeconds: number('BENCH_BATCH_RUN_SECONDS', 10),
     batchRunOverload: number('BENCH_BATCH_RUN_OVERLOAD', 1),
-    batchRunMaxRate: number('BENCH_BATCH_RUN_MAX_RATE', 1500, { integer: true, min: 1 }),
-    sweepRates: list('BENCH_SWEEP_RATES', [500, 1000, 2000, 3000, 4000]),
+    batchRunMaxRate: number('BENCH_BATCH_RUN_MAX_RATE', 2500, { integer: true, min: 1 }),
+    sweepRates: list('BENCH_SWEEP_RATES', [500, 1000, 1500, 2000, 3000]),
     sweepSeconds: number('BENCH_SWEEP_SECONDS', 15),
     sweepPastKnee: number('BENCH_SWEEP_PAST_KNEE', 1, { integer: true, min: 0 }),
     sweepRefine: number('BENCH_SWEEP_REFINE', 1, { integer: true, min: 0 }),

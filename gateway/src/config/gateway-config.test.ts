@@ -40,7 +40,7 @@ function problemsOf(env: NodeJS.ProcessEnv): readonly string[] {
 describe('loadGatewayConfig', () => {
   it('fills measured defaults around the few required settings', () => {
     const config = loadGatewayConfig(minimal());
-    expect(config.ingest).toMatchObject({ batchSize: 200, maxConcurrentBatches: 4, maxInFlight: 2000 });
+    expect(config.ingest).toMatchObject({ batchSize: 500, maxConcurrentBatches: 8, maxInFlight: 4000 });
     expect(config.mqtt.url).toBe('mqtt://127.0.0.1:1883');
     expect(config.fabric.identities).toEqual([producerOperator]);
   });
