@@ -162,29 +162,44 @@ export function encodeWriteBatch(entries: readonly (readonly [string, Uint8Array
   const parts: Uint8Array[] = [];
   for (const [key, value] of entries) {
     const record = Buffer.concat([
-      field(1, Buffer.from(key, 'utf8')),
-      field(2, value),
+      lengthDelimitedField(1, Buffer.from(key, 'utf8')),
+      lengthDelimitedField(2, value),
       Buffer.from([(5 << 3) | 0, RECORD_PUT_STATE]),
     ]);
-    parts.push(field(1, record));
+    parts.push(lengthDelimitedField(1, record));
   }
   return Buffer.concat(parts);
 }
 
 /** `GetStateMultiple { repeated string keys = 1; string collection = 2; }`, public state (no collection). */
 export function encodeGetStateMultiple(keys: readonly string[]): Uint8Array {
-  return Buffer.concat(keys.map((key) => field(1, Buffer.from(key, 'utf8'))));
+  return Buffer.concat(keys.map((key) => lengthDelimitedField(1, Buffer.from(key, 'utf8'))));
 }
 
 /** `GetStateMultipleResult { repeated bytes values = 1; }`: one value per key asked, empty where none. */
 export function decodeGetStateMultipleResult(bytes: Uint8Array): Uint8Array[] {
   const values: Uint8Array[] = [];
+  for (const [number, wireType, value] of protobufFields(bytes)) {
+    if (number !== 1 || wireType !== 2) {
+      throw new Error(`GetStateMultipleResult: unexpected field ${number}/${wireType}`);
+    }
+    values.push((value as Uint8Array).slice());
+  }
+  return values;
+}
+
+/**
+ * The fields of a protobuf message in wire order, as [field number, wire type, value]: a number for a varint, the
+ * bytes for a length-delimited field (a view into `bytes`). Other wire types do not occur in these messages and are
+ * refused, as is a truncated message.
+ */
+export function* protobufFields(bytes: Uint8Array): Generator<[number, number, Uint8Array | number]> {
   let at = 0;
   const varint = (): number => {
     let result = 0;
     let scale = 1;
     for (;;) {
-      if (at >= bytes.length) throw new Error('GetStateMultipleResult: truncated');
+      if (at >= bytes.length) throw new Error('protobuf: truncated varint');
       const b = bytes[at++]!;
       result += (b & 0x7f) * scale;
       if (b < 0x80) return result;
@@ -193,16 +208,23 @@ export function decodeGetStateMultipleResult(bytes: Uint8Array): Uint8Array[] {
   };
   while (at < bytes.length) {
     const tag = varint();
-    if (tag !== ((1 << 3) | 2)) throw new Error(`GetStateMultipleResult: unexpected field tag ${tag}`);
-    const length = varint();
-    if (at + length > bytes.length) throw new Error('GetStateMultipleResult: truncated');
-    values.push(bytes.slice(at, at + length));
-    at += length;
+    const wireType = tag & 7;
+    const number = Math.floor(tag / 8);
+    if (wireType === 0) {
+      yield [number, wireType, varint()];
+    } else if (wireType === 2) {
+      const length = varint();
+      if (at + length > bytes.length) throw new Error('protobuf: truncated field');
+      yield [number, wireType, bytes.subarray(at, at + length)];
+      at += length;
+    } else {
+      throw new Error(`protobuf: wire type ${wireType} not expected here`);
+    }
   }
-  return values;
 }
 
-function field(number: number, bytes: Uint8Array): Buffer {
+/** A length-delimited protobuf field: tag, length, bytes. */
+export function lengthDelimitedField(number: number, bytes: Uint8Array): Buffer {
   return Buffer.concat([varint((number << 3) | 2), varint(bytes.length), bytes]);
 }
 

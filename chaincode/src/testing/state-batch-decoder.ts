@@ -1,3 +1,5 @@
+import { lengthDelimitedField, protobufFields as fields } from '../state-batch';
+
 /** One record of a WRITE_BATCH_STATE message, as a peer reads it. */
 export interface WriteRecord {
   key: string;
@@ -44,50 +46,5 @@ export function decodeGetStateMultiple(bytes: Uint8Array): { keys: string[]; col
 
 /** A peer's `GetStateMultipleResult`: one value per key asked, empty where the key has none. */
 export function encodeGetStateMultipleResult(values: readonly Uint8Array[]): Uint8Array {
-  const parts: Buffer[] = [];
-  for (const value of values) {
-    parts.push(Buffer.from([(1 << 3) | 2]), lengthVarint(value.length), Buffer.from(value));
-  }
-  return Buffer.concat(parts);
-}
-
-function lengthVarint(value: number): Buffer {
-  const out: number[] = [];
-  let rest = value;
-  while (rest > 0x7f) {
-    out.push((rest & 0x7f) | 0x80);
-    rest = Math.floor(rest / 128);
-  }
-  out.push(rest);
-  return Buffer.from(out);
-}
-
-function* fields(bytes: Uint8Array): Generator<[number, number, Uint8Array | number]> {
-  let at = 0;
-  const varint = (): number => {
-    let result = 0;
-    let scale = 1;
-    for (;;) {
-      if (at >= bytes.length) throw new Error('protobuf: truncated varint');
-      const b = bytes[at++]!;
-      result += (b & 0x7f) * scale;
-      if (b < 0x80) return result;
-      scale *= 128;
-    }
-  };
-  while (at < bytes.length) {
-    const tag = varint();
-    const wireType = tag & 7;
-    const number = Math.floor(tag / 8);
-    if (wireType === 0) {
-      yield [number, wireType, varint()];
-    } else if (wireType === 2) {
-      const length = varint();
-      if (at + length > bytes.length) throw new Error('protobuf: truncated field');
-      yield [number, wireType, bytes.subarray(at, at + length)];
-      at += length;
-    } else {
-      throw new Error(`protobuf: wire type ${wireType} not expected here`);
-    }
-  }
+  return Buffer.concat(values.map((value) => lengthDelimitedField(1, value)));
 }
