@@ -1,5 +1,6 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { addSteps } from '../src/series/time-series';
 import { backtestSeries, PROVENA, summarisePanel, type PanelSummary } from '../src/evaluation/backtest';
 import { runCmapssReport } from '../src/maintenance/cmapss-report';
 import { OFFICIAL, runM4Panel, type M4PanelResult } from './m4-bench';
@@ -143,6 +144,17 @@ function reportPublic(summary: PanelSummary, panel: Panel, origins: number): voi
       `/ Comb **${fmt(p / summary.mase.comb!)}**; 80 % intervals cover **${fmt(100 * summary.coverage.measured, 1)} %**; ` +
       `worst series ${summary.worstRatioToSeasonalNaive.seriesId} at ${fmt(summary.worstRatioToSeasonalNaive.ratio)} × seasonal naive; ` +
       `CPU per forecast ${fmt(summary.meanCpuSecondsPerForecast, 2)} s (max ${fmt(summary.maxCpuSecondsPerForecast, 2)} s)`,
+  );
+  // Every series of a public panel shares its start and length, so one date names each origin.
+  const first = panel.series[0]!;
+  out(
+    `\nCoverage by test origin (first forecast step): ${summary.coverage.byOrigin
+      .map(
+        (o) =>
+          `${addSteps(first.start, first.step, first.values.length - o.stepsBeforeEnd).slice(0, first.step === 'month' ? 7 : 10)} ` +
+          `${fmt(100 * o.measured, 1)} %`,
+      )
+      .join(', ')}`,
   );
   out('');
   out(check(p <= summary.mase['seasonal-naive']!, 'not worse than seasonal naive on the panel'));

@@ -44,6 +44,15 @@ describe('backtestSeries', () => {
     ]);
     expect(result.coverage).toMatchObject({ total: 14, level: 0.8 });
     expect(result.coverage.inside).toBeGreaterThan(0);
+    // Origins 14 and 7 steps before the end, each with its 7 test values; together the series' coverage.
+    expect(
+      Object.keys(result.coverage.byOrigin)
+        .map(Number)
+        .sort((a, b) => a - b),
+    ).toEqual([7, 14]);
+    const perOrigin = Object.values(result.coverage.byOrigin);
+    expect(perOrigin.map((c) => c.total)).toEqual([7, 7]);
+    expect(perOrigin.reduce((a, c) => a + c.inside, 0)).toBe(result.coverage.inside);
     for (const score of Object.values(result.scores)) {
       expect(Number.isFinite(score.mase)).toBe(true);
       expect(score.smape).toBeGreaterThan(0);
@@ -103,6 +112,9 @@ describe('summarisePanel', () => {
     chosen: string[],
     coverage: [number, number],
     fallbacks = 0,
+    byOrigin: Record<number, { inside: number; total: number }> = {
+      7: { inside: coverage[0], total: coverage[1] },
+    },
   ): SeriesBacktest => ({
     seriesId,
     length: 100,
@@ -112,7 +124,7 @@ describe('summarisePanel', () => {
       theta: { mase: mase[1], smape: 30 },
       [PROVENA]: { mase: mase[2], smape: 40 },
     },
-    coverage: { inside: coverage[0], total: coverage[1], level: 0.8 },
+    coverage: { inside: coverage[0], total: coverage[1], level: 0.8, byOrigin },
     implausible: 0,
     chosen,
     fallbacks,
@@ -130,7 +142,11 @@ describe('summarisePanel', () => {
     expect(summary.mase['seasonal-naive']).toBeCloseTo(3.5 / 3, 12);
     expect(summary.mase[PROVENA]).toBeCloseTo(4.3 / 3, 12);
     expect(summary.smape.theta).toBeCloseTo(30, 12);
-    expect(summary.coverage).toEqual({ measured: 21 / 28, nominal: 0.8 });
+    expect(summary.coverage).toEqual({
+      measured: 21 / 28,
+      nominal: 0.8,
+      byOrigin: [{ stepsBeforeEnd: 7, measured: 21 / 28 }],
+    });
     // Ratios Provena / seasonal naive: 0.7, 1.5, 1.2.
     expect(summary.worstRatioToSeasonalNaive.seriesId).toBe('b');
     expect(summary.worstRatioToSeasonalNaive.ratio).toBeCloseTo(1.5, 12);
@@ -142,6 +158,24 @@ describe('summarisePanel', () => {
       'seasonal-naive': 1,
     });
     expect(summary.fallbacks).toBe(1);
+  });
+
+  it('pools coverage per test origin across series, oldest origin first', () => {
+    const summary = summarisePanel('panel', [
+      result('a', [1, 1, 1], 0.1, ['theta', 'theta'], [9, 14], 0, {
+        14: { inside: 2, total: 7 },
+        7: { inside: 7, total: 7 },
+      }),
+      result('b', [1, 1, 1], 0.1, ['theta', 'theta'], [10, 14], 0, {
+        14: { inside: 3, total: 7 },
+        7: { inside: 7, total: 7 },
+      }),
+    ]);
+    expect(summary.coverage.measured).toBeCloseTo(19 / 28, 12);
+    expect(summary.coverage.byOrigin).toEqual([
+      { stepsBeforeEnd: 14, measured: 5 / 14 },
+      { stepsBeforeEnd: 7, measured: 1 },
+    ]);
   });
 
   it('leaves a series without a finite MASE out of that method’s mean', () => {

@@ -41,8 +41,16 @@ export interface SeriesBacktest {
   readonly length: number;
   readonly origins: number;
   readonly scores: Record<string, MethodScore>;
-  /** Provena's interval: test values inside it, of all test values. */
-  readonly coverage: { readonly inside: number; readonly total: number; readonly level: number };
+  /**
+   * Provena's interval: test values inside it, of all test values; and per test origin, keyed by how many steps
+   * before the end of the series the origin lies (one regime change shows as one origin's miss, not the panel's).
+   */
+  readonly coverage: {
+    readonly inside: number;
+    readonly total: number;
+    readonly level: number;
+    readonly byOrigin: Readonly<Record<number, { readonly inside: number; readonly total: number }>>;
+  };
   /** Provena's published values that were not finite or left the history's plausible range (must be 0). */
   readonly implausible: number;
   /** Provena's combination at each test origin, and whether it fell back. */
@@ -75,6 +83,7 @@ export function backtestValues(
   let total = 0;
   let outside = 0;
   let cpu = 0;
+  const byOrigin: Record<number, { inside: number; total: number }> = {};
   const selection = { ...defaultSelectionOptions(h, period), ...options.selection };
   const members = classicalMembers(period, selection.extraPeriods);
   for (let k = options.testOrigins - 1; k >= 0; k--) {
@@ -91,9 +100,12 @@ export function backtestValues(
     cpu += (used.user + used.system) / 1e6;
     record(PROVENA, actual, selected.point, train);
     if (implausible(selected.point, train)) outside++;
+    const here = { inside: 0, total: h };
     actual.forEach((a, i) => {
-      if (a >= selected.lower[i]! && a <= selected.upper[i]!) inside++;
+      if (a >= selected.lower[i]! && a <= selected.upper[i]!) here.inside++;
     });
+    byOrigin[values.length - origin] = here;
+    inside += here.inside;
     total += h;
     chosen.push(selected.kind);
     if (selected.fallback) fallbacks++;
@@ -105,7 +117,7 @@ export function backtestValues(
     scores: Object.fromEntries(
       Object.entries(collected).map(([m, s]) => [m, { mase: mean(s.mase), smape: mean(s.smape) }]),
     ),
-    coverage: { inside, total, level: selection.level },
+    coverage: { inside, total, level: selection.level, byOrigin },
     implausible: outside,
     chosen,
     fallbacks,
@@ -127,8 +139,15 @@ export interface PanelSummary {
   readonly series: number;
   readonly mase: Record<string, number>;
   readonly smape: Record<string, number>;
-  /** Share of test values inside Provena's intervals, and their nominal level. */
-  readonly coverage: { readonly measured: number; readonly nominal: number };
+  /**
+   * Share of test values inside Provena's intervals, and their nominal level; and that share per test origin, keyed
+   * by how many steps before the series' end it lies, oldest first.
+   */
+  readonly coverage: {
+    readonly measured: number;
+    readonly nominal: number;
+    readonly byOrigin: readonly { readonly stepsBeforeEnd: number; readonly measured: number }[];
+  };
   /** Provena's published values that were not finite or outside the plausible range. */
   readonly implausible: number;
   /** Provena's worst per-series MASE ratio to seasonal naive. */
@@ -153,12 +172,28 @@ export function summarisePanel(panel: string, results: readonly SeriesBacktest[]
   }
   const inside = results.reduce((a, r) => a + r.coverage.inside, 0);
   const total = results.reduce((a, r) => a + r.coverage.total, 0);
+  const perOrigin = new Map<number, { inside: number; total: number }>();
+  for (const r of results) {
+    for (const [before, c] of Object.entries(r.coverage.byOrigin)) {
+      const entry = perOrigin.get(Number(before)) ?? { inside: 0, total: 0 };
+      entry.inside += c.inside;
+      entry.total += c.total;
+      perOrigin.set(Number(before), entry);
+    }
+  }
+  const byOrigin = [...perOrigin]
+    .sort((a, b) => b[0] - a[0])
+    .map(([stepsBeforeEnd, c]) => ({ stepsBeforeEnd, measured: c.inside / c.total }));
   return {
     panel,
     series: results.length,
     mase: Object.fromEntries(methods.map((m) => [m, mean(valid((r) => r.scores[m]!.mase))])),
     smape: Object.fromEntries(methods.map((m) => [m, mean(valid((r) => r.scores[m]!.smape))])),
-    coverage: { measured: total > 0 ? inside / total : NaN, nominal: results[0]?.coverage.level ?? NaN },
+    coverage: {
+      measured: total > 0 ? inside / total : NaN,
+      nominal: results[0]?.coverage.level ?? NaN,
+      byOrigin,
+    },
     implausible: results.reduce((a, r) => a + r.implausible, 0),
     worstRatioToSeasonalNaive: worst,
     meanCpuSecondsPerForecast: mean(results.map((r) => r.cpuSecondsPerForecast)),
