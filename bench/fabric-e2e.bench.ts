@@ -212,6 +212,7 @@ async function main(): Promise<void> {
 
     const sweep: EndToEndStep[] = [];
     const notRun: number[] = [];
+    let atRest: EndToEndStep | null = null;
     let notRunReason: string | null = null;
     let failing = 0;
     const g = await gatewayWith(settings.sweepIngest);
@@ -225,6 +226,11 @@ async function main(): Promise<void> {
       }
       return step;
     };
+    if (settings.atRestSeconds > 0) {
+      say(`at rest: 1 reading/s for ${settings.atRestSeconds} s`);
+      atRest = await runEndToEndStep(context, g, 'at rest 1/s', 1, settings.atRestSeconds);
+      logStep(atRest);
+    }
     for (const rate of settings.sweepRates) {
       if (notRunReason !== null) {
         notRun.push(rate);
@@ -257,6 +263,7 @@ async function main(): Promise<void> {
       defaults,
       raw,
       batchRuns,
+      atRest,
       sweep,
       notRun,
       notRunReason,
@@ -395,6 +402,7 @@ function buildReport(x: {
   defaults: GatewayProcess['settings'];
   raw: RawRun[];
   batchRuns: EndToEndStep[];
+  atRest: EndToEndStep | null;
   sweep: EndToEndStep[];
   notRun: number[];
   notRunReason: string | null;
@@ -420,7 +428,7 @@ function buildReport(x: {
   const holding = sweep.filter(
     (s) => s.holds && (firstFailing === undefined || s.offeredPerSecond < firstFailing.offeredPerSecond),
   );
-  const all = [...x.batchRuns, ...sweep];
+  const all = [...x.batchRuns, ...(x.atRest ? [x.atRest] : []), ...sweep];
   const problems = [
     ...x.problems,
     ...all.flatMap((s) => s.problems.map((p) => `${s.label}: ${p}`)),
@@ -458,6 +466,7 @@ function buildReport(x: {
     settings: { network: x.networkSettings, gatewayDefaults: x.defaults, bench: settings },
     raw: x.raw,
     batchRuns: x.batchRuns,
+    atRest: x.atRest,
     sweep: {
       steps: sweep,
       knee: {

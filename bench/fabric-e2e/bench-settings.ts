@@ -23,6 +23,11 @@ export interface FabricBenchSettings {
   /** Offered readings per second of the sweep at the gateway's default settings. */
   readonly sweepRates: readonly number[];
   readonly sweepSeconds: number;
+  /**
+   * Seconds of one reading per second at the default settings before the sweep (0: none): publish→commit latency
+   * of a lone reading, what a user of a quiet deployment sees.
+   */
+  readonly atRestSeconds: number;
   /** Steps still run once a step misses its target (the knee is then found); the rest are listed as not run. */
   readonly sweepPastKnee: number;
   /** Steps added after the sweep between the last rate that held and the first that did not. */
@@ -86,6 +91,7 @@ export function readFabricBenchSettings(env: NodeJS.ProcessEnv): FabricBenchSett
     batchRunMaxRate: number('BENCH_BATCH_RUN_MAX_RATE', 2500, { integer: true, min: 1 }),
     sweepRates: list('BENCH_SWEEP_RATES', [500, 1000, 1500, 2000, 3000]),
     sweepSeconds: number('BENCH_SWEEP_SECONDS', 15),
+    atRestSeconds: number('BENCH_AT_REST_SECONDS', 20, { integer: true, min: 0 }),
     sweepPastKnee: number('BENCH_SWEEP_PAST_KNEE', 1, { integer: true, min: 0 }),
     sweepRefine: number('BENCH_SWEEP_REFINE', 1, { integer: true, min: 0 }),
     devices: number('BENCH_DEVICES', 100, { integer: true, min: 1 }),

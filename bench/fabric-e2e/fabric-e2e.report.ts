@@ -56,6 +56,8 @@ export interface FabricE2eReport {
   };
   readonly raw: readonly RawRun[];
   readonly batchRuns: readonly EndToEndStep[];
+  /** One reading per second at the default settings: a lone reading's latency (null when not run). */
+  readonly atRest: EndToEndStep | null;
   readonly sweep: {
     readonly steps: readonly EndToEndStep[];
     /** Highest offered rate that held, and the first that did not. */
@@ -166,6 +168,14 @@ export function markdownReport(r: FabricE2eReport): string {
       `readings per transaction, ${r.rawFabric.inFlight} in flight).`,
     `- Knee of the sweep: ${knee.holdsUpTo === null ? 'no step held its offered load' : `holds up to ${n(knee.holdsUpTo)}/s offered`}` +
       `${knee.failsAt === null ? '; every step held' : `, misses at ${n(knee.failsAt)}/s`}.`,
+    ...(r.atRest
+      ? [
+          `- At rest (1 reading/s for ${r.atRest.seconds} s, default settings): publish→commit p50 ` +
+            `${ms(r.atRest.publishToCommitMs?.p50)} ms, p95 ${ms(r.atRest.publishToCommitMs?.p95)} ms, max ` +
+            `${ms(r.atRest.publishToCommitMs?.max)} ms over ${r.atRest.publishToCommitMs?.count ?? 0} readings ` +
+            `(lost ${r.atRest.lost}, duplicated ${r.atRest.duplicated}).`,
+        ]
+      : []),
     '',
     '## Baselines, same run',
     '',
@@ -244,7 +254,7 @@ export function markdownReport(r: FabricE2eReport): string {
         wallSeconds: x.wallSeconds,
         cpuSeconds: x.cpuSeconds,
       })),
-      ...[...r.batchRuns, ...r.sweep.steps].map((x) => ({
+      ...[...r.batchRuns, ...(r.atRest ? [r.atRest] : []), ...r.sweep.steps].map((x) => ({
         label: `${x.label}`,
         readings: x.ledger.distinct,
         wallSeconds: x.wallSeconds,
