@@ -22,8 +22,7 @@ import { mae, mean, seasonalNaiveScale } from './metrics';
  * them, which shrinks its departure from the others' combination by (k − 1) / k; wherever its forecast leaves the
  * history's plausible range it is refused. Prediction intervals are conformal: the whole procedure is rerun with
  * each validation origin left out, and its errors there, each relative to the series' local volatility at that
- * origin, scale the intervals by the volatility at the end of the history ({@link intervalWidths}); for a series
- * that is never 0 this is done on the log scale, so the interval is a ratio band around the forecast.
+ * origin, scale the intervals by the volatility at the end of the history ({@link intervalWidths}).
  */
 /** The name under which the combination itself is scored and reported. */
 export const PROVENA = 'provena';
@@ -299,7 +298,6 @@ export function selectAndForecast(
 
   // The combination's own errors: at each origin, the rule applied with that origin left out.
   const residuals: number[][] = [];
-  const logResiduals: number[][] = [];
   const residualOrigins: number[] = [];
   const provenaErrors: number[] = [];
   for (let j = 0; j < origins.length; j++) {
@@ -307,7 +305,6 @@ export function selectAndForecast(
     const rule = combine(origins[j]!.forecasts, scoresOver(others, kinds), others.length, options);
     if (!rule) continue;
     residuals.push(origins[j]!.actual.map((a, h) => a - rule.point[h]!));
-    logResiduals.push(origins[j]!.actual.map((a, h) => Math.log(a) - Math.log(rule.point[h]!)));
     residualOrigins.push(origins[j]!.origin);
     provenaErrors.push(mae(origins[j]!.actual, rule.point) / origins[j]!.scale);
   }
@@ -353,25 +350,15 @@ export function selectAndForecast(
   }
   // Members are inside the range, so is their mean or median; clamping only guards rounding.
   point = point.map((v) => Math.min(range.high, Math.max(range.low, v)));
-  // A series that is never 0 (counts of something always present, levels) errs in proportion to its level: a
-  // surge doubles it, it cannot fall below 0. Its intervals are calibrated on the ratio scale (log errors, the log
-  // history's volatility) and so widen upwards; a series with zeros, or a non-positive forecast, keeps the
-  // additive scale.
-  const ratioScale =
-    history.every((v) => v > 0) &&
-    point.every((v) => v > 0) &&
-    logResiduals.every((r) => r.every(Number.isFinite));
-  const widths = ratioScale
-    ? intervalWidths(logResiduals, options.level, horizon, history.map(Math.log), period, residualOrigins)
-    : intervalWidths(residuals, options.level, horizon, history, period, residualOrigins);
+  const widths = intervalWidths(residuals, options.level, horizon, history, period, residualOrigins);
   const floor = (v: number): number => (nonNegative ? Math.max(0, v) : v);
   const validation: Record<string, number> = Object.fromEntries(kinds.map((k) => [k, scores.get(k)!]));
   validation[PROVENA] = provenaErrors.length > 0 ? mean(provenaErrors) : NaN;
   return {
     kind,
     point,
-    lower: point.map((p, h) => (ratioScale ? p * Math.exp(-widths[h]!) : floor(p - widths[h]!))),
-    upper: point.map((p, h) => (ratioScale ? p * Math.exp(widths[h]!) : p + widths[h]!)),
+    lower: point.map((p, h) => floor(p - widths[h]!)),
+    upper: point.map((p, h) => p + widths[h]!),
     level: options.level,
     validation,
     fallback,
