@@ -87,6 +87,10 @@ function reportM4(result: M4PanelResult, split: string, stride: number): void {
       `CPU per series: Provena ${fmt(result.cpuSecondsPerSeries.provena, 2)} s (max ${fmt(result.cpuSecondsPerSeries.max, 2)} s), ` +
       `all baselines together ${fmt(result.cpuSecondsPerSeries.baselines, 2)} s`,
   );
+  out(
+    `\nCoverage, 95 % bootstrap interval over series: ${fmt(100 * result.coverage.bootstrap95.low, 1)}–` +
+      `${fmt(100 * result.coverage.bootstrap95.high, 1)} %. By forecast step: ${coverageByStepGroups(result.coverage.byStep)}`,
+  );
   out('');
   if (comparable) {
     for (const method of ['naive2', 'ses', 'theta', 'comb']) {
@@ -125,6 +129,19 @@ function reportM4(result: M4PanelResult, split: string, stride: number): void {
       .map(([k, v]) => `${k} ${v}`)
       .join(', ')}${Object.keys(result.chosen).length > 8 ? ', ...' : ''}`,
   );
+}
+
+/** Coverage by forecast step in at most eight groups of consecutive steps, each group the mean of its steps. */
+function coverageByStepGroups(byStep: readonly number[]): string {
+  const size = Math.ceil(byStep.length / 8);
+  const groups: string[] = [];
+  for (let from = 0; from < byStep.length; from += size) {
+    const steps = byStep.slice(from, from + size);
+    const to = from + steps.length;
+    const label = steps.length === 1 ? `${to}` : `${from + 1}–${to}`;
+    groups.push(`${label} ${fmt((100 * steps.reduce((a, b) => a + b, 0)) / steps.length, 1)} %`);
+  }
+  return groups.join(', ');
 }
 
 const PUBLIC_METHODS = ['seasonal-naive', 'naive2', 'theta', 'ets', 'comb', PROVENA];

@@ -5,6 +5,7 @@ import {
   selectAndForecast,
   type SelectionOptions,
 } from '../src/evaluation/model-selection';
+import { coverageBootstrapInterval } from '../src/evaluation/coverage-interval';
 import { scoreM4Panel, type M4Score } from '../src/evaluation/m4-score';
 import { ets } from '../src/models/ets';
 import type { Forecaster } from '../src/models/forecaster';
@@ -56,8 +57,16 @@ export interface M4PanelResult {
   readonly panel: string;
   readonly series: number;
   readonly scores: Record<string, M4Score>;
-  /** Test values inside Provena's 80 % intervals. */
-  readonly coverage: { readonly measured: number; readonly nominal: number };
+  /**
+   * Test values inside Provena's 80 % intervals: pooled, with a 95 % bootstrap interval over series (how far the
+   * figure could move on another panel of the same kind and size), and by forecast step.
+   */
+  readonly coverage: {
+    readonly measured: number;
+    readonly nominal: number;
+    readonly bootstrap95: { readonly low: number; readonly high: number };
+    readonly byStep: readonly number[];
+  };
   /** Provena forecasts with a non-finite value or one outside the history's plausible range. */
   readonly implausible: number;
   /** Series where Provena's MASE is above seasonal naive's. */
@@ -77,8 +86,8 @@ export function runM4Panel(
   selection: Partial<SelectionOptions> = {},
 ): M4PanelResult {
   const forecasts: Record<string, number[][]> = {};
-  let inside = 0;
-  let total = 0;
+  const perSeries: { inside: number; total: number }[] = [];
+  const insideByStep: number[] = new Array<number>(panel.horizon).fill(0);
   let outside = 0;
   let provenaCpu = 0;
   let maxCpu = 0;
@@ -103,10 +112,14 @@ export function runM4Panel(
     maxCpu = Math.max(maxCpu, cpu);
     (forecasts[PROVENA] ??= []).push(selected.point);
     if (implausible(selected.point, s.history)) outside++;
+    let inside = 0;
     s.future.forEach((v, h) => {
-      if (v >= selected.lower[h]! && v <= selected.upper[h]!) inside++;
+      if (v >= selected.lower[h]! && v <= selected.upper[h]!) {
+        inside++;
+        insideByStep[h]!++;
+      }
     });
-    total += panel.horizon;
+    perSeries.push({ inside, total: s.future.length });
     chosen[selected.kind] = (chosen[selected.kind] ?? 0) + 1;
     progress(i + 1);
   });
@@ -136,7 +149,12 @@ export function runM4Panel(
     panel: panel.name,
     series: n,
     scores,
-    coverage: { measured: inside / total, nominal: options.level },
+    coverage: {
+      measured: perSeries.reduce((a, c) => a + c.inside, 0) / perSeries.reduce((a, c) => a + c.total, 0),
+      nominal: options.level,
+      bootstrap95: coverageBootstrapInterval(perSeries),
+      byStep: insideByStep.map((c) => c / n),
+    },
     implausible: outside,
     worseThanSeasonalNaive: provena.filter((p, i) => p.mase > snaive[i]!.mase).length,
     cpuSecondsPerSeries: { provena: provenaCpu / n, max: maxCpu, baselines: baselineCpu / n },
