@@ -6,6 +6,12 @@ export { loadForecastingConfig, type ForecastingConfig } from './service/forecas
 export { FORECAST_LEDGER, type ForecastLedgerPort, type ForecastActor } from './service/forecast-ledger.port';
 export { ForecastStore } from './service/forecast-store';
 export type { ModelCard, PublishedForecast } from './service/published-forecast';
+export {
+  scoreForecasts,
+  type ForecastScorecard,
+  type ForecastRunScore,
+  type ScoreTotals,
+} from './service/forecast-scorecard';
 export { selectAndForecast, defaultSelectionOptions } from './evaluation/model-selection';
 export {
   startForecasting,

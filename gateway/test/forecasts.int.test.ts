@@ -4,7 +4,12 @@ import { join, resolve } from 'node:path';
 import { PassThrough } from 'node:stream';
 import type { INestApplication } from '@nestjs/common';
 import request from 'supertest';
-import type { ForecastingStatus, PublishedForecast, PublishSummary } from '@provena/forecasting';
+import type {
+  ForecastingStatus,
+  ForecastScorecard,
+  PublishedForecast,
+  PublishSummary,
+} from '@provena/forecasting';
 import {
   GatewayClient,
   loadScenario,
@@ -28,8 +33,9 @@ import { scenarioForRun } from './scenario-for-run';
  */
 const FLEET_INGEST_MS = ON_FABRIC ? 180_000 : 60_000;
 
-// On Fabric: 1,079 shipments created through the API (about 70 s) and the fleet's ingest above.
-jest.setTimeout(ON_FABRIC ? 420_000 : 240_000);
+// On Fabric: 1,079 shipments created through the API (about 70 s), a week more of them, three forecast runs, and
+// the fleet's ingest above.
+jest.setTimeout(ON_FABRIC ? 540_000 : 300_000);
 
 const SCENARIOS = resolve(__dirname, '../../iot-simulator/scenarios');
 
@@ -83,7 +89,7 @@ describe(`demand history on the ledger → anchored forecasts → auditors check
     await ledger.close();
   });
 
-  it('publishes one anchored forecast per product and location from its own process, resumes from its checkpoint and retrains nothing unchanged on restart; the gateway serves them without retraining, and a tampered one does not match', async () => {
+  it('publishes one anchored forecast per product and location from its own process, resumes from its checkpoint and retrains nothing unchanged on restart; the gateway serves them without retraining, a tampered one does not match, and a week of new orders later the scorecard scores them against those orders', async () => {
     const keys = app.get(ApiKeyStore);
     const scenarioFile = scenarioForRun(join(SCENARIOS, 'demand-history.json'), dir, { duration: '120d' });
     const plans = planScenario(await loadScenario(scenarioFile)).shipmentPlans;
@@ -92,19 +98,14 @@ describe(`demand history on the ledger → anchored forecasts → auditors check
       apiKeys[org] = { operator: (await keys.create({ role: 'operator', org, label: 'demand' })).key };
     }
     writeFileSync(join(dir, 'demand-keys.json'), JSON.stringify(apiKeys));
-    const { port } = app.getHttpServer().address() as { port: number };
-    const code = await runCli(
-      [
-        'demand',
-        scenarioFile,
-        '--gateway',
-        `http://127.0.0.1:${port}`,
-        '--api-keys',
-        join(dir, 'demand-keys.json'),
-      ],
-      { stdout: new PassThrough(), stderr: new PassThrough() },
-    );
-    expect(code).toBe(0);
+    // The simulator's `demand` command, as a user runs it, against the gateway as it is now (a restart moves it).
+    const createOrders = async (scenario: string): Promise<void> => {
+      const { port } = app.getHttpServer().address() as { port: number };
+      const args = ['--gateway', `http://127.0.0.1:${port}`, '--api-keys', join(dir, 'demand-keys.json')];
+      const io = { stdout: new PassThrough(), stderr: new PassThrough() };
+      expect(await runCli(['demand', scenario, ...args], io)).toBe(0);
+    };
+    await createOrders(scenarioFile);
 
     const seriesIds = [...new Set(plans.map((p) => `demand:${p.productId}@${p.location}`))].sort();
     const totalQuantity = plans.reduce((sum, p) => sum + p.quantity, 0);
@@ -228,6 +229,8 @@ describe(`demand history on the ledger → anchored forecasts → auditors check
     expect(tampered.body.verification.recomputedValuesHash).not.toBe(
       tampered.body.verification.ledgerValuesHash,
     );
+    stored.values.point[0] = stored.values.point[0]! - 1;
+    writeFileSync(file, JSON.stringify(stored));
 
     const runs = await api
       .get(`/forecasts/series/${encodeURIComponent(seriesIds[0]!)}`)
@@ -239,6 +242,76 @@ describe(`demand history on the ledger → anchored forecasts → auditors check
     await api.get('/forecasts/series/%20bad').set('authorization', `Bearer ${auditor}`).expect(400);
     await api.get('/forecasts').expect(401);
     await api.get('/forecasts/fc-0000').set('authorization', `Bearer ${auditor}`).expect(404);
+
+    // A week later: the scenario's next seven days of orders go onto the ledger through the API, the service's
+    // next run scores the first forecasts against them, and the gateway serves that scorecard. What it says is
+    // checked against the orders as planned, not as the service read them back from the ledger.
+    const weekLater = scenarioForRun(join(SCENARIOS, 'demand-history.json'), dir, { duration: '127d' });
+    const allPlans = planScenario(await loadScenario(weekLater)).shipmentPlans;
+    const firstIds = new Set(plans.map((p) => p.shipmentId));
+    expect(allPlans.filter((p) => firstIds.has(p.shipmentId))).toEqual(plans);
+    const newOrders = allPlans.filter((p) => !firstIds.has(p.shipmentId));
+    expect(newOrders.length).toBeGreaterThan(0);
+    await createOrders(weekLater);
+    const third = await forecasting.publish();
+    // Every series has new orders, so each is forecast again, from after its new last order.
+    expect(
+      third.published
+        .filter((f) => ours(f.seriesId))
+        .map((f) => f.seriesId)
+        .sort(),
+    ).toEqual(seriesIds);
+
+    const DAY_MS = 86_400_000;
+    const ordered = new Map<string, number>(); // "seriesId day" -> quantity
+    const lastOrderDay = new Map<string, number>();
+    for (const p of allPlans) {
+      const id = `demand:${p.productId}@${p.location}`;
+      const day = Math.floor(p.createAtMs / DAY_MS);
+      ordered.set(`${id} ${day}`, (ordered.get(`${id} ${day}`) ?? 0) + p.quantity);
+      lastOrderDay.set(id, Math.max(lastOrderDay.get(id) ?? 0, day));
+    }
+    const expected = published.map((f) => {
+      const run = JSON.parse(
+        readFileSync(join(forecastDir, 'runs', `${f.runId}.json`), 'utf8'),
+      ) as PublishedForecast;
+      const origin = Date.parse(`${run.values.origin}T00:00:00Z`) / DAY_MS;
+      let observed = 0;
+      let inside = 0;
+      for (let h = 0; h < run.values.point.length && origin + h <= lastOrderDay.get(f.seriesId)!; h++) {
+        const actual = ordered.get(`${f.seriesId} ${origin + h}`) ?? 0;
+        observed++;
+        if (actual >= run.values.lower[h]! && actual <= run.values.upper[h]!) inside++;
+      }
+      return { runId: f.runId, seriesId: f.seriesId, observed, inside };
+    });
+    const card = (await api.get('/forecasts/scorecard').set('authorization', `Bearer ${auditor}`).expect(200))
+      .body as ForecastScorecard;
+    const scored = card.runs
+      .filter((r) => ours(r.seriesId))
+      .map(({ runId, seriesId, observed, inside }) => ({ runId, seriesId, observed, inside }));
+    const bySeries = (a: { seriesId: string }, b: { seriesId: string }) => (a.seriesId < b.seriesId ? -1 : 1);
+    expect(scored.sort(bySeries)).toEqual(expected.sort(bySeries));
+    // Every series has orders on the week's last day (the scenario is seeded): each first run is scored on 7 days.
+    for (const e of expected) expect(e.observed).toBe(7);
+    expect(card.level).toBe(0.8);
+    const observed = expected.reduce((a, e) => a + e.observed, 0);
+    const inside = expected.reduce((a, e) => a + e.inside, 0);
+    console.log(
+      `forecasting: scorecard after a week of new orders: ${inside} of ${observed} known days inside the 80 % ` +
+        `intervals (${((100 * inside) / observed).toFixed(1)} %) over ${expected.length} first runs; ` +
+        `the week's ${newOrders.length} orders created and the run took ${third.runMs} ms`,
+    );
+    // Each scored run is the anchored one: its values still hash to the ledger's anchor.
+    const check = await api
+      .get(`/forecasts/${scored[0]!.runId}`)
+      .set('authorization', `Bearer ${auditor}`)
+      .expect(200);
+    expect(check.body.verification.matchesLedger).toBe(true);
+    expect(card.runs.find((r) => r.runId === scored[0]!.runId)!.valuesHash).toBe(
+      check.body.verification.ledgerValuesHash,
+    );
+    await api.get('/forecasts/scorecard').expect(401);
     expect(anchoredByGateway()).toBe(0);
   });
 

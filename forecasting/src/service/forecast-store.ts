@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { ID_PATTERN } from '@provena/wire';
 import { ForecastError, ForecastErrorCode } from '../forecast-error';
 import { readJsonIfExists, writeJsonAtomic } from './atomic-file';
+import type { ForecastScorecard } from './forecast-scorecard';
 import type { PublishedForecast } from './published-forecast';
 
 /**
@@ -38,6 +39,11 @@ export class ForecastStore {
 
   /** Every run of one series, newest first. */
   async runsOf(seriesId: string): Promise<PublishedForecast[]> {
+    return (await this.runs()).filter((r) => r.values.seriesId === seriesId);
+  }
+
+  /** Every run of every series, newest first. */
+  async runs(): Promise<PublishedForecast[]> {
     let files: string[];
     try {
       files = await readdir(join(this.directory, 'runs'));
@@ -47,9 +53,17 @@ export class ForecastStore {
     const runs = await Promise.all(
       files.filter((f) => f.endsWith('.json')).map((f) => this.get(f.slice(0, -5))),
     );
-    return runs
-      .filter((r) => r.values.seriesId === seriesId)
-      .sort((a, b) => (a.publishedAt < b.publishedAt ? 1 : -1));
+    return runs.sort((a, b) => (a.publishedAt < b.publishedAt ? 1 : -1));
+  }
+
+  /** Saved by the forecasting service after each run; the gateway serves it as it is. */
+  async saveScorecard(scorecard: ForecastScorecard): Promise<void> {
+    await writeJsonAtomic(join(this.directory, 'scorecard.json'), scorecard);
+  }
+
+  /** The newest scorecard, or null before the first run that made one. */
+  async scorecard(): Promise<ForecastScorecard | null> {
+    return (await readJsonIfExists<ForecastScorecard>(join(this.directory, 'scorecard.json'))) ?? null;
   }
 
   private runPath(runId: string): string {

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { readJsonIfExists } from './atomic-file';
 import { DemandHistory } from './demand-history';
 import { FORECAST_LEDGER, type ForecastLedgerPort } from './forecast-ledger.port';
+import type { ForecastScorecard } from './forecast-scorecard';
 import { ForecastStore } from './forecast-store';
 import type { ForecastingConfig } from './forecasting-config';
 import { ForecastingModule } from './forecasting.module';
@@ -72,6 +73,8 @@ export interface PublishSummary {
   /** Series whose newest published run already covers every order on the ledger: not retrained. */
   readonly unchanged: readonly string[];
   readonly maintenanceSkipped: string | null;
+  /** How the published demand forecasts did on the days now known, pooled (`scorecard.json` has the detail). */
+  readonly scorecard: ForecastScorecard['overall'] | null;
   /** Wall time of the forecast run (after the replay), and the process's CPU time in it, worker threads included. */
   readonly runMs: number;
   readonly runCpuMs: number;
@@ -127,6 +130,7 @@ export async function publishOnce(
       skipped: outcome.demand.skipped,
       unchanged: series.map((s) => s.id).filter((id) => !considered.has(id)),
       maintenanceSkipped: outcome.maintenance.skipped,
+      scorecard: outcome.scorecard?.overall ?? null,
       runMs: Date.now() - started,
       runCpuMs: Math.round((cpu.user + cpu.system) / 1000),
     };

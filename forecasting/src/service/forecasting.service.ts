@@ -16,7 +16,9 @@ import {
 import { FORECAST_LEDGER, type ForecastLedgerPort, type LastEventPosition } from './forecast-ledger.port';
 import { publishDemandForecasts, type PublishOutcome } from './forecast-publisher';
 import { DEFAULT_RUN_SPLIT, EQUIPMENT_CHANNELS } from './equipment-runs';
+import type { DemandSeries } from './demand-history';
 import { publishMaintenanceFlags, type MaintenanceOutcome } from './maintenance-publisher';
+import { scoreForecasts, type ForecastScorecard } from './forecast-scorecard';
 import { networkSpec, type RulCandidate } from '../maintenance/rul-model';
 
 /**
@@ -29,10 +31,12 @@ const FLEET_RUL_CANDIDATES: readonly RulCandidate[] = [
   { name: 'neural-network W=24', features: { window: 24 }, members: [networkSpec(1)] },
 ];
 
-/** What one forecast run published. */
+/** What one forecast run published, and how the published demand forecasts have done so far. */
 export interface ForecastRunOutcome {
   readonly demand: PublishOutcome;
   readonly maintenance: MaintenanceOutcome;
+  /** Null when it could not be computed (the log says why); the run's forecasts stand regardless. */
+  readonly scorecard: ForecastScorecard | null;
 }
 import { ForecastStore } from './forecast-store';
 import type { ForecastingConfig } from './forecasting-config';
@@ -148,11 +152,33 @@ export class ForecastingService implements OnApplicationBootstrap, OnApplication
       });
       for (const s of series) this.trainedUpTo.set(s.id, s.toBlock);
       for (const skip of outcome.skipped) this.logger.log(`not forecast: ${skip.seriesId}: ${skip.reason}`);
+      const scorecard = await this.scoreRealised(all);
       const maintenance = await this.assessMachines();
-      return { demand: outcome, maintenance };
+      return { demand: outcome, maintenance, scorecard };
     } catch (err) {
       this.logger.error(`forecast run failed: ${err instanceof Error ? err.message : String(err)}`);
       throw err;
+    }
+  }
+
+  /**
+   * Scores every published demand run against the orders now known for its days and saves the scorecard for the
+   * gateway. It reads only the store and the replayed history; a failure costs the scorecard, not the run.
+   */
+  private async scoreRealised(history: readonly DemandSeries[]): Promise<ForecastScorecard | null> {
+    try {
+      const scorecard = scoreForecasts(await this.store.runs(), history);
+      await this.store.saveScorecard(scorecard);
+      const { observed, inside, coverage } = scorecard.overall;
+      this.logger.log(
+        `scorecard: ${scorecard.overall.runs} runs with known days, ${inside} of ${observed} days inside the ` +
+          `${scorecard.level === null ? '' : `${Math.round(scorecard.level * 100)} % `}intervals` +
+          (coverage === null ? '' : ` (${(100 * coverage).toFixed(1)} %)`),
+      );
+      return scorecard;
+    } catch (err) {
+      this.logger.warn(`scorecard not computed: ${err instanceof Error ? err.message : String(err)}`);
+      return null;
     }
   }
 

@@ -615,6 +615,7 @@ describe('REST API over the in-memory ledger', () => {
           'POST /pallets/{palletId}/custody/reject',
           'POST /epcis/capture',
           'GET /forecasts',
+          'GET /forecasts/scorecard',
           'GET /forecasts/series/{seriesId}',
           'GET /forecasts/{runId}',
           'GET /maintenance-flags',

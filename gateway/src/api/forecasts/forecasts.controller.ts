@@ -1,5 +1,6 @@
 import { Controller, Get, Param } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { ForecastScorecard } from '@provena/forecasting';
 import { SERIES_ID_PATTERN } from '@provena/wire';
 import { GatewayError, GatewayErrorCode } from '../../errors/gateway-error';
 import { ApiKeyProtected } from '../api-docs.decorators';
@@ -38,6 +39,17 @@ export class ForecastsController {
       });
     }
     return this.forecasts.runsOf(seriesId);
+  }
+
+  // Declared before ':runId', which would otherwise take "scorecard" for a run id.
+  @Get('scorecard')
+  @ApiOperation({
+    summary:
+      'How the published demand forecasts did so far: each run against the orders now on the ledger for its ' +
+      'days (days inside the prediction interval, mean absolute error, MASE), pooled per series and overall',
+  })
+  scorecard(): Promise<ForecastScorecard> {
+    return this.forecasts.scorecard();
   }
 
   @Get(':runId')

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ForecastStore, type PublishedForecast } from '@provena/forecasting';
+import { ForecastStore, scoreForecasts, type PublishedForecast } from '@provena/forecasting';
 import { forecastValuesHash, type ForecastValues } from '@provena/wire';
 import { GatewayError, GatewayErrorCode } from '../../errors/gateway-error';
 import type { LedgerActor, LedgerPort } from '../../ledger/ledger.port';
@@ -132,5 +132,26 @@ describe('forecasts served from the forecasting service’s store, checked again
     await expect(service.get(AUDITOR, 'fc-ffffffffffffffffffffffffffffffff')).rejects.toMatchObject({
       code: GatewayErrorCode.NotFound,
     });
+  });
+
+  it('serves the forecasting service’s scorecard as saved, and NOT_FOUND before its first run', async () => {
+    const { directory, run, service } = await setUp();
+    await expect(service.scorecard()).rejects.toMatchObject({ code: GatewayErrorCode.NotFound });
+    // Orders known through 2026-03-03: the run's first two days (actuals 9 and 20, interval 8-12 and 9-13).
+    const history = {
+      id: run.values.seriesId,
+      step: 'day' as const,
+      start: '2026-02-24',
+      values: [9, 10, 9, 11, 10, 9, 9, 20],
+      fromBlock: '3',
+      toBlock: '44',
+      orders: 8,
+    };
+    const scorecard = scoreForecasts([run], [history], new Date('2026-03-04T00:00:00Z'));
+    await new ForecastStore(directory).saveScorecard(scorecard);
+    const served = await service.scorecard();
+    expect(served).toEqual(scorecard);
+    expect(served.overall).toMatchObject({ runs: 1, observed: 2, inside: 1, coverage: 0.5 });
+    expect(served.runs[0]).toMatchObject({ runId: run.runId, valuesHash: run.anchor.valuesHash });
   });
 });

@@ -3,6 +3,7 @@ import {
   ForecastError,
   ForecastErrorCode,
   ForecastStore,
+  type ForecastScorecard,
   type PublishedForecast,
 } from '@provena/forecasting';
 import { forecastValuesHash } from '@provena/wire';
@@ -101,6 +102,23 @@ export class ForecastsService {
         publishedAt: f.publishedAt,
       }))
       .sort((a, b) => Number(b.flag) - Number(a.flag) || a.predictedHoursLeft - b.predictedHoursLeft);
+  }
+
+  /**
+   * How the published demand forecasts did on the days whose orders are now on the ledger, as the forecasting
+   * service scored them after its last run. Each listed run names its values hash and anchor transaction, so an
+   * auditor can check any of them at `/forecasts/{runId}`.
+   * @throws GatewayError NOT_FOUND before the service's first run.
+   */
+  async scorecard(): Promise<ForecastScorecard> {
+    const scorecard = await this.store.scorecard();
+    if (!scorecard) {
+      throw new GatewayError(
+        GatewayErrorCode.NotFound,
+        'no forecast scorecard yet: the forecasting service writes one after each forecast run',
+      );
+    }
+    return scorecard;
   }
 
   async runsOf(seriesId: string): Promise<ForecastSummary[]> {
