@@ -23,6 +23,7 @@ import {
   type ForecastValues,
 } from '@provena/wire';
 import { anchorAndStore } from '../../forecasting/src/service/forecast-publisher';
+import { scoreForecasts } from '../../forecasting/src/service/forecast-scorecard';
 import { ForecastStore } from '../../forecasting/src/service/forecast-store';
 import { testNetwork } from '../../test/support/fabric-network.harness';
 import { startTestBroker, type TestBroker } from '../../test/support/mosquitto.harness';
@@ -291,7 +292,7 @@ describe(`the web dashboard in headless Chromium (${LEDGER_NAME})`, () => {
     await auditor.context.close();
   });
 
-  it('shows each forecast with its prediction interval and whether its values match the ledger anchor', async () => {
+  it('shows each forecast with its prediction interval and whether its values match the ledger anchor, under the scorecard of how they did', async () => {
     const store = new ForecastStore(config.api.forecastDirectory);
     const actor = { org: 'ProducerMSP', role: 'operator' as const };
     const anchorRun = async (name: string, origin: string) => {
@@ -391,6 +392,19 @@ describe(`the web dashboard in headless Chromium (${LEDGER_NAME})`, () => {
       { actor },
     );
 
+    // Four days of the honest series' orders are known since: 3 inside the interval, the second day far above.
+    const known = honest.values.point.slice(0, 4).map((v, h) => (h === 1 ? v + 60 : v));
+    const history = {
+      id: honest.values.seriesId,
+      step: 'day' as const,
+      start: '2026-11-23',
+      values: [...new Array<number>(14).fill(120), ...known],
+      fromBlock: '1',
+      toBlock: '9',
+      orders: 18,
+    };
+    await store.saveScorecard(scoreForecasts([honest, tampered], [history]));
+
     const { context, page } = await signedIn(keys.auditor!);
     await page.goto(`${baseUrl}#/maintenance`);
     const flagged = page.locator(`tr[data-machine="${unit}"]`);
@@ -404,6 +418,10 @@ describe(`the web dashboard in headless Chromium (${LEDGER_NAME})`, () => {
     await badge(tampered.runId).waitFor();
     expect(await badge(honest.runId).getAttribute('data-matches')).toBe('true');
     expect(await badge(tampered.runId).getAttribute('data-matches')).toBe('false');
+    const scored = (series: string) => page.locator(`[data-testid=scorecard] tr[data-series="${series}"]`);
+    expect(await scored('all series').locator('[data-testid=coverage]').textContent()).toBe('75.0 %');
+    expect(await scored(honest.values.seriesId).textContent()).toContain('2026-12-10');
+    expect(await scored(tampered.values.seriesId).count()).toBe(0);
     await screenshot(page, 'dashboard-forecasts');
 
     await page.locator(`tr[data-run="${honest.runId}"] a`).click();

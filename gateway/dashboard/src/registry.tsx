@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useState } from 'preact/hooks';
-import { allPages, api, type Session } from './api';
+import { allPages, api, ApiError, type Session } from './api';
 import { ForecastChart } from './chart';
 import { describeError, formatTime, shortTx } from './format';
 
@@ -137,6 +137,97 @@ function AnchorBadge(props: { matches: boolean | undefined }) {
   );
 }
 
+/** Pooled figures of `GET /forecasts/scorecard`, per series or overall. */
+interface ScoreTotals {
+  runs: number;
+  observed: number;
+  inside: number;
+  coverage: number | null;
+  coverage95: { low: number; high: number } | null;
+  mase: number | null;
+}
+
+interface Scorecard {
+  computedAt: string;
+  level: number | null;
+  overall: ScoreTotals;
+  series: (ScoreTotals & { seriesId: string; actualsThrough: string })[];
+}
+
+const percent = (x: number | null | undefined): string => (x == null ? '–' : `${(100 * x).toFixed(1)} %`);
+
+/**
+ * How the published demand forecasts did on the days whose orders are now known: planners see whether to trust
+ * the intervals, auditors whether the nominal level holds up. Each run behind it is in the list below.
+ */
+function ScorecardPanel(props: { session: Session }) {
+  const { session } = props;
+  // undefined: loading; null: the service has not written one yet.
+  const [card, setCard] = useState<Scorecard | null | undefined>(undefined);
+  const [error, setError] = useState<string | null>(null);
+  useEffect(() => {
+    let cancelled = false;
+    api<Scorecard>(session.key, '/forecasts/scorecard').then(
+      (c) => !cancelled && setCard(c),
+      (err: unknown) => {
+        if (cancelled) return;
+        if (err instanceof ApiError && err.status === 404) setCard(null);
+        else setError(describeError(err));
+      },
+    );
+    return () => {
+      cancelled = true;
+    };
+  }, [session.key]);
+  if (error) return <p class="error">{error}</p>;
+  if (card === undefined) return null;
+  if (card === null || card.overall.observed === 0) {
+    return (
+      <p class="muted" data-testid="scorecard-empty">
+        No forecast day has its orders yet: the scorecard fills as orders for forecast days reach the ledger.
+      </p>
+    );
+  }
+  const level = card.level === null ? '' : `${Math.round(card.level * 100)} % `;
+  const row = (label: string, t: ScoreTotals, through?: string) => (
+    <tr key={label} data-series={label}>
+      <td>{label}</td>
+      <td>{t.runs}</td>
+      <td>{t.observed}</td>
+      <td data-testid="coverage">{percent(t.coverage)}</td>
+      <td>{t.coverage95 ? `${percent(t.coverage95.low)} – ${percent(t.coverage95.high)}` : '–'}</td>
+      <td>{t.mase == null ? '–' : t.mase.toFixed(2)}</td>
+      <td>{through ?? ''}</td>
+    </tr>
+  );
+  return (
+    <div data-testid="scorecard">
+      <h3>How published forecasts did</h3>
+      <p class="muted">
+        Days whose orders are on the ledger, against the {level}interval published for them; MASE below 1
+        beats “same day last week”. Scored {formatTime(Date.parse(card.computedAt))}.
+      </p>
+      <table>
+        <thead>
+          <tr>
+            <th>Series</th>
+            <th>Runs</th>
+            <th>Days known</th>
+            <th>Inside interval</th>
+            <th>95 % range</th>
+            <th>MASE</th>
+            <th>Orders known to</th>
+          </tr>
+        </thead>
+        <tbody>
+          {row('all series', card.overall)}
+          {card.series.map((s) => row(s.seriesId, s, s.actualsThrough))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
 export function ForecastList(props: { session: Session }) {
   const { session } = props;
   const [forecasts, setForecasts] = useState<ForecastSummary[] | null>(null);
@@ -163,8 +254,10 @@ export function ForecastList(props: { session: Session }) {
   return (
     <section>
       <h2>Forecasts</h2>
+      <ScorecardPanel session={session} />
       {error && <p class="error">{error}</p>}
       {!forecasts && !error && <p class="muted">Loading…</p>}
+      {forecasts && <h3>Published forecasts</h3>}
       {forecasts && (
         <table data-testid="forecasts">
           <thead>
