@@ -18,7 +18,11 @@ export interface DemandHistoryJson {
   shipments: string[];
 }
 
-/** A demand series with the ledger blocks its orders came from. */
+/**
+ * A demand series with the ledger blocks its orders came from. The blocks and the order count are the series'
+ * whole history on the ledger, days held back by `completeBefore` included: an auditor rebuilds the training data
+ * as the orders in those blocks dated up to the model card's last training day.
+ */
 export interface DemandSeries extends TimeSeries {
   readonly fromBlock: string;
   readonly toBlock: string;
@@ -72,29 +76,32 @@ export class DemandHistory {
   }
 
   /**
-   * Daily series from each series' first order day to `untilDay` (exclusive, epoch days; default: the last day
-   * with an order + 1). Days without orders are zeros: demand that did not happen, not missing data.
+   * Daily series from each series' first order day to its last day with an order. Days without orders between are
+   * zeros: demand that did not happen, not missing data. With `completeBefore` (epoch days), days from then on are
+   * left out: the forecasting service passes today, whose orders are still coming in, so neither a model nor the
+   * scorecard takes half a day's orders for a day's demand. A series with orders only from then on is left out.
    */
-  toSeries(untilDay?: number): DemandSeries[] {
+  toSeries(options: { completeBefore?: number } = {}): DemandSeries[] {
+    const cut = options.completeBefore ?? Infinity;
     return Object.entries(this.series)
       .sort(([a], [b]) => (a < b ? -1 : 1))
-      .map(([id, acc]) => {
+      .flatMap(([id, acc]) => {
         const days = Object.keys(acc.days).map(Number);
         const first = Math.min(...days);
-        const end = untilDay ?? Math.max(...days) + 1;
-        const values = Array.from(
-          { length: Math.max(0, end - first) },
-          (_, i) => acc.days[String(first + i)] ?? 0,
-        );
-        return {
-          id,
-          step: 'day' as const,
-          start: formatDay(first * DAY_MS),
-          values,
-          fromBlock: acc.fromBlock,
-          toBlock: acc.toBlock,
-          orders: acc.orders,
-        };
+        const end = Math.min(Math.max(...days) + 1, cut);
+        if (end <= first) return [];
+        const values = Array.from({ length: end - first }, (_, i) => acc.days[String(first + i)] ?? 0);
+        return [
+          {
+            id,
+            step: 'day' as const,
+            start: formatDay(first * DAY_MS),
+            values,
+            fromBlock: acc.fromBlock,
+            toBlock: acc.toBlock,
+            orders: acc.orders,
+          },
+        ];
       });
   }
 

@@ -94,6 +94,7 @@ export function anchorFor(
       from: series.start,
       to: addSteps(series.start, series.step, series.values.length - 1),
       points: series.values.length,
+      total: series.values.reduce((a, b) => a + b, 0),
       blocks: anchor.trainingBlocks,
     },
     config: selected.model.config,

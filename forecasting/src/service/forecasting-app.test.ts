@@ -11,6 +11,15 @@ import type {
 } from './forecast-ledger.port';
 import type { ForecastingConfig } from './forecasting-config';
 import { publishOnce, readForecastingStatus } from './forecasting-app';
+import type { ForecastScorecard } from './forecast-scorecard';
+import type { PublishedForecast } from './published-forecast';
+
+/** The run id `latest.json` names for a series. */
+function latestRun(directory: string, seriesId: string): string {
+  return (JSON.parse(readFileSync(join(directory, 'latest.json'), 'utf8')) as Record<string, string>)[
+    seriesId
+  ]!;
+}
 
 const made: string[] = [];
 /** A folder of its own for each test, removed when the file is done. */
@@ -219,6 +228,51 @@ describe('the forecasting service run on its own', () => {
     );
     expect(ledger.anchors.size).toBe(2);
     expect(JSON.parse(readFileSync(victim, 'utf8')).values.point[0]).toBe(stored.values.point[0]! - 1);
+  }, 120_000);
+
+  it("holds today's orders back until the day is over, and scores yesterday's forecast once it is", async () => {
+    const ledger = new FakeForecastLedger();
+    orderHistory(ledger); // days 0..41
+    // Day 42 is today, 10:00 UTC: its first orders are in, the day is not over.
+    ledger.order('shp-a-42', 'SKU-A', 42, 3);
+    const directory = tempDir();
+    let now = (START_DAY + 42) * DAY_MS + 10 * 3_600_000;
+    const clock = () => now;
+
+    const today = await publishOnce(configIn(directory), ledger, { ...ONCE, clock });
+    const runA = () =>
+      JSON.parse(
+        readFileSync(join(directory, 'runs', `${latestRun(directory, 'demand:SKU-A@Store-1')}.json`), 'utf8'),
+      ) as PublishedForecast;
+    const first = runA();
+    // Trained on days 0..41 only, the forecast starting today: 3 units so far are not a day's demand.
+    expect(first.modelCard.training).toMatchObject({ from: '2026-01-05', to: '2026-02-15', points: 42 });
+    expect(first.values.origin).toBe('2026-02-16');
+    expect(today.scorecard).toMatchObject({ observed: 0 });
+
+    // More of today's orders while it lasts: the training data has not changed, so nothing is retrained.
+    ledger.order('shp-a-42b', 'SKU-A', 42, 20);
+    now += 4 * 3_600_000;
+    const later = await publishOnce(configIn(directory), ledger, { ...ONCE, clock });
+    expect(later.published).toEqual([]);
+    expect(later.unchanged).toEqual(['demand:SKU-A@Store-1', 'demand:SKU-B@Store-1']);
+    expect(later.scorecard).toMatchObject({ observed: 0 });
+
+    // The next day: day 42 is complete (23 units), SKU-A is trained on it, and the first run is scored on it.
+    ledger.order('shp-a-43', 'SKU-A', 43, 9);
+    now += 24 * 3_600_000;
+    const tomorrow = await publishOnce(configIn(directory), ledger, { ...ONCE, clock });
+    expect(tomorrow.published.map((p) => p.seriesId)).toEqual(['demand:SKU-A@Store-1']);
+    expect(runA().modelCard.training).toMatchObject({ to: '2026-02-16', points: 43 });
+    const card = JSON.parse(readFileSync(join(directory, 'scorecard.json'), 'utf8')) as ForecastScorecard;
+    const scored = card.runs.find((r) => r.runId === first.runId)!;
+    expect(scored.observed).toBe(1);
+    const inside = 23 >= first.values.lower[0]! && 23 <= first.values.upper[0]!;
+    expect(scored).toMatchObject({
+      inside: inside ? 1 : 0,
+      meanAbsoluteError: Math.abs(23 - first.values.point[0]!),
+    });
+    expect(tomorrow.scorecard).toMatchObject({ observed: 1 });
   }, 120_000);
 
   it('status reads an empty folder as a first start', async () => {

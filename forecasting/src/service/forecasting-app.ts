@@ -24,6 +24,8 @@ export interface ForecastingAppOptions {
   readonly schedule: boolean;
   /** Nest's logger; the CLI passes one that keeps stdout for its results. */
   readonly logger?: LoggerService | false;
+  /** The clock (ms since the epoch); default the system's. */
+  readonly clock?: () => number;
 }
 
 /**
@@ -45,7 +47,7 @@ export async function startForecasting(
     ForecastingModule.forRoot(
       config,
       { provide: FORECAST_LEDGER, useValue: ledger },
-      { schedule: options.schedule },
+      { schedule: options.schedule, ...(options.clock && { clock: options.clock }) },
     ),
     { logger: options.logger ?? false, abortOnError: false },
   );
@@ -88,6 +90,7 @@ export interface PublishOnceOptions {
   /** Publish with what has arrived after this long, even if events keep coming. */
   readonly catchUpTimeoutMs: number;
   readonly logger?: LoggerService | false;
+  readonly clock?: () => number;
 }
 
 /**
@@ -103,11 +106,12 @@ export async function publishOnce(
   const app = await startForecasting(config, ledger, {
     schedule: false,
     ...(options.logger !== undefined && { logger: options.logger }),
+    ...(options.clock && { clock: options.clock }),
   });
   try {
     const caughtUp = await app.service.caughtUp(options.quietMs, options.catchUpTimeoutMs);
     const replay = app.service.progress()!;
-    const series = app.service.history?.toSeries() ?? [];
+    const series = app.service.trainingSeries();
     const started = Date.now();
     const cpuBefore = process.cpuUsage();
     const outcome = await app.service.publish(!options.all);

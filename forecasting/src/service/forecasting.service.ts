@@ -51,6 +51,18 @@ export interface ForecastingRunOptions {
    * {@link ForecastingService.publish} itself and exits.
    */
   readonly schedule: boolean;
+  /** The clock (ms since the epoch); tests set it to put "today" inside their order history. */
+  readonly clock?: () => number;
+}
+
+const DAY_MS = 86_400_000;
+
+/**
+ * What a series' training data is, in a few characters: first day, days and total ordered. Orders only add, so any
+ * new order on a training day changes it, and an order for today (held back) does not.
+ */
+function trainingKey(from: string, days: number, total: number | undefined): string {
+  return `${from}/${days}/${total}`;
 }
 
 /**
@@ -66,8 +78,9 @@ export class ForecastingService implements OnApplicationBootstrap, OnApplication
   private running: Promise<ForecastRunOutcome> | undefined;
   private readonly computer: ForecastComputer;
   readonly store: ForecastStore;
-  /** The block each series' last published run was trained up to: the update cron skips unchanged series. */
-  private readonly trainedUpTo = new Map<string, string>();
+  /** The training data of each series' last published run ({@link trainingKey}): the update cron skips those unchanged. */
+  private readonly trainedOn = new Map<string, string>();
+  private readonly now: () => number;
   private readonly jobs: CronJob[] = [];
 
   constructor(
@@ -77,6 +90,7 @@ export class ForecastingService implements OnApplicationBootstrap, OnApplication
     @Inject(FORECASTING_OPTIONS) private readonly options: ForecastingRunOptions,
   ) {
     this.store = new ForecastStore(config.directory);
+    this.now = options.clock ?? Date.now;
     // Under ts-jest there is no compiled worker file; tests compute in process.
     this.computer = __filename.endsWith('.js')
       ? new WorkerForecastComputer()
@@ -111,14 +125,16 @@ export class ForecastingService implements OnApplicationBootstrap, OnApplication
   }
 
   /**
-   * What the store already holds was trained up to the block its anchor names: after a restart, the update cron
-   * retrains only series with orders since, instead of every series once more.
+   * What the store already holds names its training data in its model card: after a restart, the update cron
+   * retrains only series with orders since, instead of every series once more. (Runs from before the card had a
+   * total are retrained once.)
    */
   private async rememberPublished(): Promise<void> {
     try {
       for (const run of await this.store.latest()) {
+        const { from, points, total } = run.modelCard.training;
         if (run.anchor.purpose === 'demand')
-          this.trainedUpTo.set(run.values.seriesId, run.anchor.trainingBlocks.to);
+          this.trainedOn.set(run.values.seriesId, trainingKey(from, points, total));
       }
     } catch (err) {
       // An unreadable store costs one full retrain, not the service.
@@ -138,8 +154,8 @@ export class ForecastingService implements OnApplicationBootstrap, OnApplication
   }
 
   private async runOnce(onlyChanged: boolean): Promise<ForecastRunOutcome> {
-    const all = this.listener?.history.toSeries() ?? [];
-    const series = onlyChanged ? all.filter((s) => this.trainedUpTo.get(s.id) !== s.toBlock) : all;
+    const all = this.trainingSeries();
+    const series = onlyChanged ? all.filter((s) => this.trainedOn.get(s.id) !== keyOf(s)) : all;
     this.logger.log(
       `forecast run: ${series.length} of ${all.length} series${onlyChanged ? ' with new orders' : ''}`,
     );
@@ -150,7 +166,7 @@ export class ForecastingService implements OnApplicationBootstrap, OnApplication
         actor: this.config.actor,
         log: (m) => this.logger.log(m),
       });
-      for (const s of series) this.trainedUpTo.set(s.id, s.toBlock);
+      for (const s of series) this.trainedOn.set(s.id, keyOf(s));
       for (const skip of outcome.skipped) this.logger.log(`not forecast: ${skip.seriesId}: ${skip.reason}`);
       const scorecard = await this.scoreRealised(all);
       const maintenance = await this.assessMachines();
@@ -182,10 +198,18 @@ export class ForecastingService implements OnApplicationBootstrap, OnApplication
     }
   }
 
+  /**
+   * The demand series as a run trains on them: every complete day, today (UTC) held back while its orders are still
+   * coming in, so the last training day is never half a day's orders.
+   */
+  trainingSeries(): DemandSeries[] {
+    return this.listener?.history.toSeries({ completeBefore: Math.floor(this.now() / DAY_MS) }) ?? [];
+  }
+
   private async assessMachines(): Promise<MaintenanceOutcome> {
     const telemetry = this.listener!.telemetry;
-    await telemetry.fetchNew(this.ledger, this.config.actor, Date.now() + 86_400_000);
-    const machines = telemetry.machines(Date.now());
+    await telemetry.fetchNew(this.ledger, this.config.actor, this.now() + DAY_MS);
+    const machines = telemetry.machines(this.now());
     if (machines.length === 0) return { published: [], skipped: 'no machine telemetry on the ledger' };
     const outcome = await publishMaintenanceFlags(
       machines,
@@ -278,4 +302,13 @@ function reached(
   if (at === null) return false;
   const block = BigInt(at.blockNumber);
   return block > target.blockNumber || (block === target.blockNumber && at.transactionId === target.txId);
+}
+
+function keyOf(series: DemandSeries): string {
+  return trainingKey(series.start, series.values.length, totalOf(series.values));
+}
+
+/** Total ordered over a series' training days, as the model card records it. */
+function totalOf(values: readonly number[]): number {
+  return values.reduce((a, b) => a + b, 0);
 }

@@ -19,6 +19,8 @@ export interface ModelCard {
     readonly from: string;
     readonly to: string;
     readonly points: number;
+    /** Demand only: the total ordered over the training days (absent in runs published before it was added). */
+    readonly total?: number;
     readonly blocks: { readonly from: string; readonly to: string };
   };
   readonly config: Record<string, unknown>;
