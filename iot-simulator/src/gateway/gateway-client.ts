@@ -139,7 +139,17 @@ export interface GatewayClientOptions {
   /** e.g. `http://127.0.0.1:3000` */
   readonly baseUrl: string;
   readonly apiKeys: GatewayApiKeys;
+  /**
+   * How many times one request waits out a 429 (the gateway's per-key rate limit) before the refusal is the
+   * answer; default 20, a bulk import at the default 600 requests a minute per key waits up to 20 windows.
+   */
+  readonly rateLimitRetries?: number;
+  /** How to wait (tests pass one that records instead). */
+  readonly sleep?: (ms: number) => Promise<void>;
 }
+
+/** Longest wait for one 429, whatever `Retry-After` says: a gateway's window is a minute. */
+const MAX_RATE_LIMIT_WAIT_MS = 60_000;
 
 /**
  * The few gateway REST calls the simulator makes: to set a scenario up, devices (as an admin of their owner),
@@ -347,15 +357,30 @@ export class GatewayClient implements LedgerReader, CustodyGateway {
     }
   }
 
+  /**
+   * One request, sent again after the wait a 429 names (`Retry-After`, in seconds; 1 s without one): the gateway
+   * refuses a rate-limited request before doing anything, so a write sent again is still the first.
+   */
   async #fetch(path: string, init: RequestInit): Promise<Response> {
     const url = new URL(path, this.options.baseUrl);
-    try {
-      return await fetch(url, init);
-    } catch (err) {
-      throw new SimulatorError(
-        SimulatorErrorCode.GatewayUnavailable,
-        `the gateway at ${url.origin} does not answer: ${causeOf(err)}`,
-        { cause: err },
+    const retries = this.options.rateLimitRetries ?? 20;
+    const sleep = this.options.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+    for (let attempt = 0; ; attempt++) {
+      let response: Response;
+      try {
+        response = await fetch(url, init);
+      } catch (err) {
+        throw new SimulatorError(
+          SimulatorErrorCode.GatewayUnavailable,
+          `the gateway at ${url.origin} does not answer: ${causeOf(err)}`,
+          { cause: err },
+        );
+      }
+      if (response.status !== 429 || attempt >= retries) return response;
+      const seconds = Number(response.headers.get('retry-after'));
+      await response.body?.cancel();
+      await sleep(
+        Math.min(MAX_RATE_LIMIT_WAIT_MS, Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : 1000),
       );
     }
   }
