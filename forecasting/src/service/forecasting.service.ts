@@ -107,6 +107,8 @@ export class ForecastingService implements OnApplicationBootstrap, OnApplication
         ? `ledger history resumes after block ${resumed.blockNumber} (checkpoint in ${this.config.directory})`
         : 'no ledger history checkpoint: replaying chaincode events from the first block',
     );
+    if (await this.store.indexSeries())
+      this.logger.log('indexed the published runs by series (a store from before the index)');
     await this.rememberPublished();
     this.following = this.listener.run();
     if (!this.options.schedule) return;
