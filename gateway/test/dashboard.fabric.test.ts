@@ -244,9 +244,9 @@ describe(`the web dashboard in headless Chromium (${LEDGER_NAME})`, () => {
     await row.locator('a').click();
     const chart = page.locator('[data-testid=readings-chart]');
     await chart.locator('canvas').waitFor();
-    await page.waitForFunction(
-      "Number(document.querySelector('[data-testid=readings-chart]')?.getAttribute('data-points')) > 0",
-    );
+    // A selector, not waitForFunction with a string: when the points are not there at the first look, Playwright
+    // polls that string with eval in the page, which the dashboard's CSP (script-src 'self') refuses.
+    await page.locator('[data-testid=readings-chart][data-points]:not([data-points="0"])').waitFor();
     expect(Number(await chart.getAttribute('data-breaches'))).toBeGreaterThan(0);
     expect(await page.locator('[data-testid=custody] li').count()).toBeGreaterThanOrEqual(1);
     // An operator has no verify button: that is the auditor's.
@@ -422,6 +422,9 @@ describe(`the web dashboard in headless Chromium (${LEDGER_NAME})`, () => {
     expect(await scored('all series').locator('[data-testid=coverage]').textContent()).toBe('75.0 %');
     expect(await scored(honest.values.seriesId).textContent()).toContain('2026-12-10');
     expect(await scored(tampered.values.seriesId).count()).toBe(0);
+    expect(await page.textContent('[data-testid=scorecard-ahead]')).toContain(
+      '1: 100.0 % of 1 · 2: 0.0 % of 1 · 3: 100.0 % of 1 · 4: 100.0 % of 1',
+    );
     await screenshot(page, 'dashboard-forecasts');
 
     await page.locator(`tr[data-run="${honest.runId}"] a`).click();

@@ -295,6 +295,15 @@ describe(`demand history on the ledger → anchored forecasts → auditors check
     // Every series has orders on the week's last day (the scenario is seeded): each first run is scored on 7 days.
     for (const e of expected) expect(e.observed).toBe(7);
     expect(card.level).toBe(0.8);
+    // By days ahead: the same days as the totals, split; here every first run has days 1 to 7 known, the later
+    // runs none yet (on Fabric the ledger may hold other files' series too).
+    expect(card.byDaysAhead.reduce((a, d) => a + d.observed, 0)).toBe(card.overall.observed);
+    expect(card.byDaysAhead.reduce((a, d) => a + d.inside, 0)).toBe(card.overall.inside);
+    if (!ON_FABRIC) {
+      expect(card.byDaysAhead.map((d) => `${d.daysAhead}:${d.observed}`)).toEqual(
+        [1, 2, 3, 4, 5, 6, 7].map((d) => `${d}:${expected.length}`),
+      );
+    }
     const observed = expected.reduce((a, e) => a + e.observed, 0);
     const inside = expected.reduce((a, e) => a + e.inside, 0);
     console.log(

@@ -123,6 +123,12 @@ describe('scoreForecasts', () => {
     ]);
     expect(card.overall).toMatchObject({ runs: 3, observed: 8, inside: 7, coverage: 7 / 8 });
     expect(card.overall.coverage95).toEqual(wilson95(7, 8));
+    expect(card.byDaysAhead).toEqual([
+      { daysAhead: 1, observed: 3, inside: 3, coverage: 1 },
+      { daysAhead: 2, observed: 3, inside: 2, coverage: 2 / 3 },
+      { daysAhead: 3, observed: 1, inside: 1, coverage: 1 },
+      { daysAhead: 4, observed: 1, inside: 1, coverage: 1 },
+    ]);
   });
 
   it('scores demand runs at the newest run’s level only, and never maintenance runs', () => {
@@ -151,6 +157,7 @@ describe('scoreForecasts', () => {
       mase: null,
     });
     expect(card.series).toEqual([]);
+    expect(card.byDaysAhead).toEqual([]);
     expect(card.runsNotListed).toBe(0);
   });
 

@@ -52,6 +52,16 @@ export interface ForecastScorecard {
   readonly level: number | null;
   readonly otherLevel: number;
   readonly overall: ScoreTotals;
+  /**
+   * Coverage by how far ahead the day was forecast (1 = the forecast's first day), over every scored run: intervals
+   * calibrated on average can still be too wide near and too narrow far out.
+   */
+  readonly byDaysAhead: readonly {
+    readonly daysAhead: number;
+    readonly observed: number;
+    readonly inside: number;
+    readonly coverage: number;
+  }[];
   readonly series: readonly (ScoreTotals & {
     readonly seriesId: string;
     /** The last day whose orders are counted as known: the series' last day with an order. */
@@ -120,6 +130,7 @@ export function scoreForecasts(
   const atLevel = demand.filter((r) => r.values.level === level);
   const seriesById = new Map(history.map((s) => [s.id, s]));
   const scored: ForecastRunScore[] = [];
+  const ahead: { observed: number; inside: number }[] = [];
   for (const run of atLevel) {
     const series = seriesById.get(run.values.seriesId);
     if (!series || series.step !== 'day') continue;
@@ -130,9 +141,13 @@ export function scoreForecasts(
     run.values.point.forEach((point, h) => {
       const actual = series.values[originIndex + h];
       if (originIndex + h < 0 || actual === undefined) return;
+      const within = actual >= run.values.lower[h]! && actual <= run.values.upper[h]!;
       observed++;
       absoluteErrors += Math.abs(actual - point);
-      if (actual >= run.values.lower[h]! && actual <= run.values.upper[h]!) inside++;
+      if (within) inside++;
+      const step = (ahead[h] ??= { observed: 0, inside: 0 });
+      step.observed++;
+      if (within) step.inside++;
     });
     if (observed === 0) continue;
     const meanAbsoluteError = absoluteErrors / observed;
@@ -160,6 +175,9 @@ export function scoreForecasts(
     level,
     otherLevel: demand.length - atLevel.length,
     overall: totals(scored),
+    byDaysAhead: [...ahead.entries()]
+      .filter(([, step]) => step !== undefined)
+      .map(([h, step]) => ({ daysAhead: h + 1, ...step, coverage: step.inside / step.observed })),
     series: [...bySeries]
       .sort(([a], [b]) => (a < b ? -1 : 1))
       .map(([seriesId, scores]) => {

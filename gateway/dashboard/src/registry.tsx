@@ -152,6 +152,7 @@ interface Scorecard {
   level: number | null;
   overall: ScoreTotals;
   series: (ScoreTotals & { seriesId: string; actualsThrough: string })[];
+  byDaysAhead: { daysAhead: number; observed: number; coverage: number }[];
 }
 
 const percent = (x: number | null | undefined): string => (x == null ? '–' : `${(100 * x).toFixed(1)} %`);
@@ -224,6 +225,10 @@ function ScorecardPanel(props: { session: Session }) {
           {card.series.map((s) => row(s.seriesId, s, s.actualsThrough))}
         </tbody>
       </table>
+      <p class="muted" data-testid="scorecard-ahead">
+        Inside the interval by days ahead:{' '}
+        {card.byDaysAhead.map((d) => `${d.daysAhead}: ${percent(d.coverage)} of ${d.observed}`).join(' · ')}
+      </p>
     </div>
   );
 }
