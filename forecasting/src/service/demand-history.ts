@@ -29,6 +29,11 @@ export interface DemandSeries extends TimeSeries {
   readonly orders: number;
 }
 
+/** What a demand series' days add up to: the total ordered, as a model card records its training data. */
+export function totalOrdered(values: readonly number[]): number {
+  return values.reduce((a, b) => a + b, 0);
+}
+
 /**
  * Order history rebuilt from `ShipmentCreated` events: quantity ordered per product × destination per day, by
  * the order date the shipment carries. Incremental: each event is applied once, and the accumulated state is

@@ -10,7 +10,7 @@ import {
 } from '@provena/wire';
 import type { SelectedForecast } from '../evaluation/model-selection';
 import { addSteps, seasonPeriod } from '../series/time-series';
-import type { DemandSeries } from './demand-history';
+import { totalOrdered, type DemandSeries } from './demand-history';
 import type { ForecastComputer } from './forecast-computer';
 import type { ForecastActor, ForecastLedgerPort } from './forecast-ledger.port';
 import type { ForecastStore } from './forecast-store';
@@ -94,7 +94,7 @@ export function anchorFor(
       from: series.start,
       to: addSteps(series.start, series.step, series.values.length - 1),
       points: series.values.length,
-      total: series.values.reduce((a, b) => a + b, 0),
+      total: totalOrdered(series.values),
       blocks: anchor.trainingBlocks,
     },
     config: selected.model.config,

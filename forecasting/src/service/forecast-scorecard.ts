@@ -1,4 +1,5 @@
-import { addSteps, stepsBetween } from '../series/time-series';
+import { mean, seasonalNaiveScale } from '../evaluation/metrics';
+import { addSteps, seasonPeriod, stepsBetween } from '../series/time-series';
 import type { DemandSeries } from './demand-history';
 import type { PublishedForecast } from './published-forecast';
 
@@ -90,12 +91,11 @@ export function wilson95(inside: number, n: number): { low: number; high: number
   return { low: Math.max(0, centre - half), high: Math.min(1, centre + half) };
 }
 
-/** MASE scale: mean |y(t) − y(t − 7)| over the history before the forecast. */
-function weeklyScale(history: readonly number[], period: number): number | null {
+/** The MASE scale of the history before a forecast, where it has two whole weeks and ever changed. */
+function weeklyScale(history: readonly number[]): number | null {
+  const period = seasonPeriod('day');
   if (history.length < 2 * period) return null;
-  let sum = 0;
-  for (let t = period; t < history.length; t++) sum += Math.abs(history[t]! - history[t - period]!);
-  const scale = sum / (history.length - period);
+  const scale = seasonalNaiveScale(history, period);
   return scale > 0 ? scale : null;
 }
 
@@ -109,7 +109,7 @@ function totals(scores: readonly ForecastRunScore[]): ScoreTotals {
     inside,
     coverage: observed > 0 ? inside / observed : null,
     coverage95: wilson95(inside, observed),
-    mase: mases.length > 0 ? mases.reduce((a, b) => a + b, 0) / mases.length : null,
+    mase: mases.length > 0 ? mean(mases) : null,
   };
 }
 
@@ -151,7 +151,7 @@ export function scoreForecasts(
     });
     if (observed === 0) continue;
     const meanAbsoluteError = absoluteErrors / observed;
-    const scale = weeklyScale(series.values.slice(0, Math.max(0, originIndex)), 7);
+    const scale = weeklyScale(series.values.slice(0, Math.max(0, originIndex)));
     scored.push({
       runId: run.runId,
       seriesId: run.values.seriesId,
@@ -169,7 +169,11 @@ export function scoreForecasts(
     a.origin !== b.origin ? (a.origin < b.origin ? 1 : -1) : a.seriesId < b.seriesId ? -1 : 1,
   );
   const bySeries = new Map<string, ForecastRunScore[]>();
-  for (const s of scored) bySeries.set(s.seriesId, [...(bySeries.get(s.seriesId) ?? []), s]);
+  for (const s of scored) {
+    const list = bySeries.get(s.seriesId);
+    if (list) list.push(s);
+    else bySeries.set(s.seriesId, [s]);
+  }
   return {
     computedAt: now.toISOString(),
     level,

@@ -1,19 +1,12 @@
-import { mkdtempSync, rmSync, existsSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
 import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ForecastStore } from './forecast-store';
 import type { PublishedForecast } from './published-forecast';
 
-const made: string[] = [];
-function tempDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'provena-forecast-store-'));
-  made.push(dir);
-  return dir;
-}
-afterAll(() => {
-  for (const dir of made) rmSync(dir, { recursive: true, force: true });
-});
+// Under os.tmpdir(), which the test setup (test/support/scratch-tmpdir.js) removes with this file's folder.
+const tempDir = (): string => mkdtempSync(join(tmpdir(), 'provena-forecast-store-'));
 
 const run = (n: number, seriesId: string): PublishedForecast =>
   ({

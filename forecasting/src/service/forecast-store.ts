@@ -75,21 +75,17 @@ export class ForecastStore {
   async indexSeries(): Promise<boolean> {
     const folder = join(this.directory, 'series');
     if ((await exists(folder)) || !(await exists(join(this.directory, 'runs')))) return false;
-    const bySeries = new Map<string, PublishedForecast[]>();
-    for (const run of await this.runs()) {
-      bySeries.set(run.values.seriesId, [...(bySeries.get(run.values.seriesId) ?? []), run]);
+    // Oldest first within each series, as save() appends.
+    const bySeries = new Map<string, string[]>();
+    for (const run of (await this.runs()).reverse()) {
+      const ids = bySeries.get(run.values.seriesId);
+      if (ids) ids.push(run.runId);
+      else bySeries.set(run.values.seriesId, [run.runId]);
     }
     const building = `${folder}.building`;
     await rm(building, { recursive: true, force: true });
     await mkdir(building, { recursive: true });
-    for (const [seriesId, runs] of bySeries) {
-      await writeJsonAtomic(
-        join(building, seriesFile(seriesId)),
-        newestFirst(runs)
-          .reverse()
-          .map((r) => r.runId),
-      );
-    }
+    for (const [seriesId, ids] of bySeries) await writeJsonAtomic(join(building, seriesFile(seriesId)), ids);
     await rename(building, folder);
     return true;
   }

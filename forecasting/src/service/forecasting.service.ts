@@ -16,7 +16,7 @@ import {
 import { FORECAST_LEDGER, type ForecastLedgerPort, type LastEventPosition } from './forecast-ledger.port';
 import { publishDemandForecasts, type PublishOutcome } from './forecast-publisher';
 import { DEFAULT_RUN_SPLIT, EQUIPMENT_CHANNELS } from './equipment-runs';
-import type { DemandSeries } from './demand-history';
+import { totalOrdered, type DemandSeries } from './demand-history';
 import { publishMaintenanceFlags, type MaintenanceOutcome } from './maintenance-publisher';
 import { scoreForecasts, type ForecastScorecard } from './forecast-scorecard';
 import { networkSpec, type RulCandidate } from '../maintenance/rul-model';
@@ -185,7 +185,7 @@ export class ForecastingService implements OnApplicationBootstrap, OnApplication
    */
   private async scoreRealised(history: readonly DemandSeries[]): Promise<ForecastScorecard | null> {
     try {
-      const scorecard = scoreForecasts(await this.store.runs(), history);
+      const scorecard = scoreForecasts(await this.store.runs(), history, new Date(this.now()));
       await this.store.saveScorecard(scorecard);
       const { observed, inside, coverage } = scorecard.overall;
       this.logger.log(
@@ -307,10 +307,5 @@ function reached(
 }
 
 function keyOf(series: DemandSeries): string {
-  return trainingKey(series.start, series.values.length, totalOf(series.values));
-}
-
-/** Total ordered over a series' training days, as the model card records it. */
-function totalOf(values: readonly number[]): number {
-  return values.reduce((a, b) => a + b, 0);
+  return trainingKey(series.start, series.values.length, totalOrdered(series.values));
 }
