@@ -82,6 +82,17 @@ load_settings() {
   export NET_ORDERERS NET_BASE_PORT NET_BATCH_TIMEOUT NET_ENDORSEMENT
 }
 
+# Ports in the kernel's ephemeral range can be taken at any moment as the local end of an outgoing connection, and a
+# node that then binds one dies with EADDRINUSE: say so before starting, the network may still come up.
+warn_ephemeral_ports() {
+  local low high last=$((NET_BASE_PORT + 56))
+  read -r low high 2>/dev/null </proc/sys/net/ipv4/ip_local_port_range || return 0
+  if ((NET_BASE_PORT <= high && last >= low)); then
+    say "warning: ports $NET_BASE_PORT-$last overlap the kernel's ephemeral range $low-$high (outgoing connections" \
+      "take their ports from it, and a node cannot bind one so taken); a base port below $((low - 60)) avoids that"
+  fi
+}
+
 save_settings() {
   printf 'NET_ORDERERS=%s\nNET_BASE_PORT=%s\nNET_BATCH_TIMEOUT=%s\nNET_ENDORSEMENT=%s\n' \
     "$NET_ORDERERS" "$NET_BASE_PORT" "$NET_BATCH_TIMEOUT" "$NET_ENDORSEMENT" >"$state/network.env"
@@ -499,6 +510,7 @@ cmd_up() {
     return 0
   fi
   say "Fabric $FABRIC_VERSION from $FABRIC_BIN; state in $state; base port $NET_BASE_PORT; $NET_ORDERERS orderer(s)"
+  warn_ephemeral_ports
   make_crypto
   make_ca_material
   make_genesis_block

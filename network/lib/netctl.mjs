@@ -7,7 +7,8 @@
 //   connection FILE   writes the gateway's connection file
 //   chaincode-version prints the version of the built chaincode (a hash of the files it runs)
 //   dir-version DIR   the same for another chaincode's folder
-//   port-owner PORT   prints which process listens on PORT ("pid 123: /usr/bin/x --y"), or nothing
+//   port-owner PORT   prints which process holds PORT ("pid 123: /usr/bin/x --y"), listening or as a connection's
+//                     local end, or nothing
 //   person-record FILE MSP NAME ROLE MSPDIR      adds (or replaces) a person in the persons file (persons.json)
 //   person-revoked FILE MSP NAME                 marks a person revoked in the persons file
 //   crl-config-update DIR MSP CRL                from DIR/block.json (a decoded config block) writes DIR/config.json
@@ -28,6 +29,7 @@ import {
   mkdirSync,
   renameSync,
 } from 'node:fs';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import {
   chaincodeConnection,
@@ -101,18 +103,39 @@ function version(repo) {
 }
 
 /** The listening socket's inode from /proc/net/tcp{,6}, then the process holding it from /proc/<pid>/fd. */
-function portOwner(port) {
+async function portOwner(port) {
   const hex = Number(port).toString(16).toUpperCase().padStart(4, '0');
-  const inodes = new Set();
+  const listening = new Set();
+  const connected = new Set();
   for (const table of ['/proc/net/tcp', '/proc/net/tcp6']) {
     if (!existsSync(table)) continue;
     for (const line of readFileSync(table, 'utf8').split('\n').slice(1)) {
       const cols = line.trim().split(/\s+/);
-      // local_address is ADDR:PORT; state 0A is LISTEN.
-      if (cols.length > 9 && cols[1]?.endsWith(`:${hex}`) && cols[3] === '0A') inodes.add(cols[9]);
+      if (cols.length <= 9 || !cols[1]?.endsWith(`:${hex}`)) continue;
+      // State 0A is LISTEN; TIME_WAIT (06) never stands in a listener's way.
+      if (cols[3] === '0A') listening.add(cols[9]);
+      else if (cols[3] !== '06') connected.add(cols[9]);
     }
   }
-  if (inodes.size === 0) return;
+  if (listening.size > 0) {
+    process.stdout.write(`${socketHolder(listening) ?? 'a process this user cannot see'}\n`);
+    return;
+  }
+  // No listener, yet a bind can still fail: an outgoing connection's local end holds the port even against
+  // SO_REUSEADDR. Connections a stopped node left closing do not (they share its SO_REUSEADDR), so only a bind
+  // tried here, with the same option every listener here sets, tells the two apart.
+  const refused = await bindRefused(Number(port));
+  if (!refused) return;
+  const how = ` (as the local end of a connection${ephemeralNote(Number(port))})`;
+  const holder = socketHolder(new Set([...connected].filter((inode) => inode !== '0')));
+  process.stdout.write(
+    `${holder ?? `a connection the kernel still holds (a bind gives ${refused})`}${how}\n`,
+  );
+}
+
+// "pid N: command" of the process holding one of the sockets `inodes`, or undefined.
+function socketHolder(inodes) {
+  if (inodes.size === 0) return undefined;
   for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
     let fds;
     try {
@@ -130,12 +153,36 @@ function portOwner(port) {
       const m = /^socket:\[(\d+)\]$/.exec(link);
       if (m && inodes.has(m[1])) {
         const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean).join(' ');
-        process.stdout.write(`pid ${pid}: ${cmd}\n`);
-        return;
+        return `pid ${pid}: ${cmd}`;
       }
     }
   }
-  process.stdout.write('a process this user cannot see\n');
+  return undefined;
+}
+
+// The error code of listening on 127.0.0.1:port (Node sets SO_REUSEADDR, as Fabric's Go listeners do), or ''.
+function bindRefused(port) {
+  return new Promise((done) => {
+    const probe = createServer();
+    probe.once('error', (err) => done(err.code ?? 'an error'));
+    probe.listen(port, '127.0.0.1', () => probe.close(() => done('')));
+  });
+}
+
+// Where the port lies in the kernel's ephemeral range, says so: any outgoing connection may take it again.
+function ephemeralNote(port) {
+  try {
+    const [low, high] = readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8')
+      .trim()
+      .split(/\s+/)
+      .map(Number);
+    if (port >= low && port <= high) {
+      return `; ${port} is in the kernel's ephemeral range ${low}-${high}, from which outgoing connections take their ports: choose a base port below ${low}`;
+    }
+  } catch {
+    // No /proc/sys: nothing to add.
+  }
+  return '';
 }
 
 async function waitHttp(url, ms) {
@@ -254,7 +301,7 @@ try {
       );
       break;
     case 'port-owner':
-      portOwner(args[0]);
+      await portOwner(args[0]);
       break;
     case 'person-record':
       personRecord(args[0], args[1], args[2], args[3], args[4]);

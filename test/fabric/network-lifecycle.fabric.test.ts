@@ -102,16 +102,22 @@ it('refuses to start on a port another process holds, naming the port and the pr
   const { createServer } = await import('node:net');
   const squatter = createServer();
   await new Promise<void>((r) => squatter.listen(base + 30, '127.0.0.1', r));
+  let downed = false;
   try {
     const result = script(dir, base, 'up');
-    expect(result.code).toBe(3);
+    // The exit code with the output, so that a failure shows what the script said.
+    expect({ code: result.code, out: result.out }).toEqual({ code: 3, out: expect.any(String) });
     expect(result.out).toContain(
       `port ${base + 30}, wanted by peer0-producer, is in use by pid ${process.pid}`,
     );
     // What it had started before it stopped is said, and stops cleanly.
     expect(result.out).toContain('the network is half up: running orderer1');
-    expect(script(dir, base, 'down', '--wipe').code).toBe(0);
+    const down = script(dir, base, 'down', '--wipe');
+    downed = true;
+    expect({ code: down.code, out: down.out }).toEqual({ code: 0, out: expect.any(String) });
   } finally {
+    // A failed assertion must not leave the half-up network's orderers and CAs running under the rest of the tier.
+    if (!downed) script(dir, base, 'down', '--wipe');
     squatter.close();
     rmSync(dir, { recursive: true, force: true });
   }

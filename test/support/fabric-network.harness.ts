@@ -77,16 +77,37 @@ async function isFree(port: number): Promise<boolean> {
   });
 }
 
+/** The kernel's ephemeral port range (net.ipv4.ip_local_port_range), where it picks outgoing connections' ports. */
+export function ephemeralPortRange(): { low: number; high: number } {
+  try {
+    const [low, high] = readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8')
+      .trim()
+      .split(/\s+/)
+      .map(Number);
+    if (Number.isInteger(low) && Number.isInteger(high)) return { low: low!, high: high! };
+  } catch {
+    // Not Linux, or no /proc: Linux's default range.
+  }
+  return { low: 32768, high: 60999 };
+}
+
 /**
  * A base port whose whole block (the network uses base … base+59) is free now, away from the default 7050 so that
- * a developer's own network keeps running beside the tests.
+ * a developer's own network keeps running beside the tests, and below the kernel's ephemeral range: a port there
+ * that is free when checked can be taken a moment later as the local end of any outgoing connection (the network's
+ * own gossip and clients make many), and a node that then binds it fails with EADDRINUSE.
  */
 export async function freeBasePort(blockSize = 60): Promise<number> {
-  const first = 20_000 + Math.floor(Math.random() * 300) * 100;
-  for (let base = first; base < 60_000; base += 100) {
+  const lowest = 10_000;
+  const highest = ephemeralPortRange().low - blockSize;
+  const blocks = Math.floor((highest - lowest) / 100) + 1;
+  if (blocks < 1) throw new Error(`no room for a block of ${blockSize} ports below the ephemeral range`);
+  const offset = Math.floor(Math.random() * blocks);
+  for (let i = 0; i < blocks; i++) {
+    const base = lowest + ((offset + i) % blocks) * 100;
     let free = true;
     for (let port = base; port < base + blockSize && free; port++) free = await isFree(port);
     if (free) return base;
   }
-  throw new Error('no free block of ports between 20000 and 60000');
+  throw new Error(`no free block of ${blockSize} ports between ${lowest} and ${highest + blockSize}`);
 }
