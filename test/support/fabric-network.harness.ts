@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
+import { ephemeralPortRange, isFree, TEST_PORTS_FROM } from './local-ports';
 
 /** The repository's network script, driven as a user drives it. */
 const NETWORK_SH = resolve(__dirname, '../../network/network.sh');
@@ -69,28 +69,6 @@ export function nodePid(dir: string, node: string): number {
   return Number(readFileSync(join(dir, 'run', `${node}.pid`), 'utf8').trim());
 }
 
-async function isFree(port: number): Promise<boolean> {
-  const server = createServer();
-  return new Promise((resolve) => {
-    server.once('error', () => resolve(false));
-    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
-  });
-}
-
-/** The kernel's ephemeral port range (net.ipv4.ip_local_port_range), where it picks outgoing connections' ports. */
-export function ephemeralPortRange(): { low: number; high: number } {
-  try {
-    const [low, high] = readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8')
-      .trim()
-      .split(/\s+/)
-      .map(Number);
-    if (Number.isInteger(low) && Number.isInteger(high)) return { low: low!, high: high! };
-  } catch {
-    // Not Linux, or no /proc: Linux's default range.
-  }
-  return { low: 32768, high: 60999 };
-}
-
 /**
  * A base port whose whole block (the network uses base … base+59) is free now, away from the default 7050 so that
  * a developer's own network keeps running beside the tests, and below the kernel's ephemeral range: a port there
@@ -98,7 +76,7 @@ export function ephemeralPortRange(): { low: number; high: number } {
  * own gossip and clients make many), and a node that then binds it fails with EADDRINUSE.
  */
 export async function freeBasePort(blockSize = 60): Promise<number> {
-  const lowest = 10_000;
+  const lowest = TEST_PORTS_FROM;
   const highest = ephemeralPortRange().low - blockSize;
   const blocks = Math.floor((highest - lowest) / 100) + 1;
   if (blocks < 1) throw new Error(`no room for a block of ${blockSize} ports below the ephemeral range`);
