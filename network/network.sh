@@ -84,12 +84,21 @@ load_settings() {
 
 # Ports in the kernel's ephemeral range can be taken at any moment as the local end of an outgoing connection, and a
 # node that then binds one dies with EADDRINUSE: say so before starting, the network may still come up.
+# Needs the node table (read_nodes).
 warn_ephemeral_ports() {
-  local low high last=$((NET_BASE_PORT + 56))
+  local low high n p first=65535 last=0
   read -r low high 2>/dev/null </proc/sys/net/ipv4/ip_local_port_range || return 0
-  if ((NET_BASE_PORT <= high && last >= low)); then
-    say "warning: ports $NET_BASE_PORT-$last overlap the kernel's ephemeral range $low-$high (outgoing connections" \
-      "take their ports from it, and a node cannot bind one so taken); a base port below $((low - 60)) avoids that"
+  for n in "${NODES[@]}"; do
+    for p in "${PORT[$n]}" "${PORT2[$n]}" "${OPS[$n]}"; do
+      [[ "$p" =~ ^[0-9]+$ ]] || continue
+      ((p < first)) && first=$p
+      ((p > last)) && last=$p
+    done
+  done
+  if ((first <= high && last >= low)); then
+    say "warning: ports $first-$last overlap the kernel's ephemeral range $low-$high (outgoing connections" \
+      "take their ports from it, and a node cannot bind one so taken); a base port below" \
+      "$((low - (last - NET_BASE_PORT))) avoids that"
   fi
 }
 
