@@ -56,7 +56,9 @@ export function panelReport(summary: PanelSummary): string[] {
     `- Provena / seasonal naive (mean MASE): ${fixed(ratio('seasonal-naive'))}`,
     `- Provena / Theta (mean MASE): ${fixed(ratio('theta'))}`,
     `- Provena / Comb (mean MASE): ${fixed(ratio('comb'))}`,
-    `- ${Math.round(100 * summary.coverage.nominal)} % interval coverage: ${fixed(100 * summary.coverage.measured, 1)} %`,
+    `- ${Math.round(100 * summary.coverage.nominal)} % interval coverage: ${fixed(100 * summary.coverage.measured, 1)} % ` +
+      `(95 % bootstrap interval over series and test origins ${fixed(100 * summary.coverage.bootstrap95.low, 1)}–` +
+      `${fixed(100 * summary.coverage.bootstrap95.high, 1)} %)`,
     `- published values non-finite or outside the plausible range: ${summary.implausible}`,
     `- worst series: ${worst.seriesId ? `${worst.seriesId} at ${fixed(worst.ratio)} × seasonal naive` : 'n/a'}`,
     `- CPU per forecast: mean ${fixed(summary.meanCpuSecondsPerForecast, 2)} s, max ${fixed(summary.maxCpuSecondsPerForecast, 2)} s`,

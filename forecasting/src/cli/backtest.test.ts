@@ -111,7 +111,12 @@ describe('runBacktestCli', () => {
     expect(text).toMatch(/Provena \/ Theta \(mean MASE\): \d+\.\d{3}/);
     expect(text).toMatch(/worst series: (store-1\/orders|region-north) at \d+\.\d{3} × seasonal naive/);
     expect(text).toMatch(/Provena \/ Comb \(mean MASE\): \d+\.\d{3}/);
-    expect(text).toMatch(/80 % interval coverage: \d+\.\d %/);
+    expect(text).toMatch(
+      /80 % interval coverage: (\d+\.\d) % \(95 % bootstrap interval over series and test origins (\d+\.\d)–(\d+\.\d) %\)/,
+    );
+    const [, measured, low, high] = /interval coverage: (\S+) % \(.* (\S+)–(\S+) %\)/.exec(text)!.map(Number);
+    expect(low).toBeLessThanOrEqual(measured!);
+    expect(high).toBeGreaterThanOrEqual(measured!);
     expect(text).toMatch(/80 % interval: \d+ of 28 test values inside/);
     expect(text).toContain('published values non-finite or outside the plausible range: 0');
     expect(text).toMatch(/CPU per forecast: mean \d+\.\d{2} s, max \d+\.\d{2} s/);

@@ -142,11 +142,13 @@ describe('summarisePanel', () => {
     expect(summary.mase['seasonal-naive']).toBeCloseTo(3.5 / 3, 12);
     expect(summary.mase[PROVENA]).toBeCloseTo(4.3 / 3, 12);
     expect(summary.smape.theta).toBeCloseTo(30, 12);
-    expect(summary.coverage).toEqual({
+    expect(summary.coverage).toMatchObject({
       measured: 21 / 28,
       nominal: 0.8,
       byOrigin: [{ stepsBeforeEnd: 7, measured: 21 / 28 }],
     });
+    expect(summary.coverage.bootstrap95.low).toBeLessThan(21 / 28);
+    expect(summary.coverage.bootstrap95.high).toBeGreaterThan(21 / 28);
     // Ratios Provena / seasonal naive: 0.7, 1.5, 1.2.
     expect(summary.worstRatioToSeasonalNaive.seriesId).toBe('b');
     expect(summary.worstRatioToSeasonalNaive.ratio).toBeCloseTo(1.5, 12);
@@ -176,6 +178,11 @@ describe('summarisePanel', () => {
       { stepsBeforeEnd: 14, measured: 5 / 14 },
       { stepsBeforeEnd: 7, measured: 1 },
     ]);
+    // Both series missed at the same origin: the interval resamples origins, so it reaches down to that origin
+    // drawn twice (series a twice: 2/7, one in 16 resamples) and up to the other origin's 100 %, where resampling
+    // the two similar series alone would stay within 9/14 .. 10/14.
+    expect(summary.coverage.bootstrap95.low).toBeCloseTo(2 / 7, 12);
+    expect(summary.coverage.bootstrap95.high).toBe(1);
   });
 
   it('leaves a series without a finite MASE out of that method’s mean', () => {

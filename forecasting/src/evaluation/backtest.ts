@@ -5,6 +5,7 @@ import { seasonalNaive } from '../models/seasonal-naive';
 import { theta } from '../models/theta';
 import { seasonPeriod, type TimeSeries } from '../series/time-series';
 import { mase, mean, smape } from './metrics';
+import { coverageBootstrapInterval } from './coverage-interval';
 import {
   classicalMembers,
   defaultSelectionOptions,
@@ -147,6 +148,8 @@ export interface PanelSummary {
     readonly measured: number;
     readonly nominal: number;
     readonly byOrigin: readonly { readonly stepsBeforeEnd: number; readonly measured: number }[];
+    /** 95 % bootstrap interval of `measured`, resampling series and test origins ({@link coverageBootstrapInterval}). */
+    readonly bootstrap95: { readonly low: number; readonly high: number };
   };
   /** Provena's published values that were not finite or outside the plausible range. */
   readonly implausible: number;
@@ -184,6 +187,11 @@ export function summarisePanel(panel: string, results: readonly SeriesBacktest[]
   const byOrigin = [...perOrigin]
     .sort((a, b) => b[0] - a[0])
     .map(([stepsBeforeEnd, c]) => ({ stepsBeforeEnd, measured: c.inside / c.total }));
+  const perSeries = results.map((r) => ({
+    inside: r.coverage.inside,
+    total: r.coverage.total,
+    byOrigin: byOrigin.map((o) => r.coverage.byOrigin[o.stepsBeforeEnd] ?? { inside: 0, total: 0 }),
+  }));
   return {
     panel,
     series: results.length,
@@ -193,6 +201,7 @@ export function summarisePanel(panel: string, results: readonly SeriesBacktest[]
       measured: total > 0 ? inside / total : NaN,
       nominal: results[0]?.coverage.level ?? NaN,
       byOrigin,
+      bootstrap95: coverageBootstrapInterval(perSeries),
     },
     implausible: results.reduce((a, r) => a + r.implausible, 0),
     worstRatioToSeasonalNaive: worst,

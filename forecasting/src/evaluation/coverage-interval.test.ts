@@ -42,6 +42,32 @@ describe('coverageBootstrapInterval', () => {
     expect(ci.high).toBeGreaterThan(0.9);
   });
 
+  it('resamples test origins too where every series shares them: one bad period widens the interval', () => {
+    // 20 series, 3 origins; every series covers 10/10 at two origins and 2/10 at the third (a shared break).
+    // Pooled 22/30 = 73.3 % with no difference between series, so resampling series alone sees no uncertainty.
+    const shared = Array.from({ length: 20 }, () => ({
+      inside: 22,
+      total: 30,
+      byOrigin: [
+        { inside: 10, total: 10 },
+        { inside: 10, total: 10 },
+        { inside: 2, total: 10 },
+      ],
+    }));
+    const bySeries = coverageBootstrapInterval(shared.map(({ inside, total }) => ({ inside, total })));
+    expect(bySeries.high - bySeries.low).toBeCloseTo(0, 12);
+    const crossed = coverageBootstrapInterval(shared);
+    // Drawing the break 0..3 times out of 3 gives 100, 73.3, 46.7 or 20 %.
+    expect(crossed.low).toBeLessThanOrEqual(0.467 + 1e-3);
+    expect(crossed.high).toBe(1);
+  });
+
+  it('is the series bootstrap where a single origin is given', () => {
+    const series = Array.from({ length: 40 }, (_, i) => ({ inside: i % 4, total: 3 }));
+    const withOrigin = series.map((s) => ({ ...s, byOrigin: [{ inside: s.inside, total: s.total }] }));
+    expect(coverageBootstrapInterval(withOrigin)).toEqual(coverageBootstrapInterval(series));
+  });
+
   it('gives NaN for an empty panel', () => {
     expect(coverageBootstrapInterval([])).toEqual({ low: NaN, high: NaN });
   });

@@ -1,10 +1,18 @@
 import { mulberry32 } from '../maintenance/seeded-random';
 import { quantile } from './intervals';
 
-/** How many of one series' test values fell inside their prediction interval. */
-export interface SeriesCoverage {
+/** How many test values fell inside their prediction interval, of how many. */
+export interface CoverageCount {
   readonly inside: number;
   readonly total: number;
+}
+
+/**
+ * How many of one series' test values fell inside their prediction interval; where the series was tested from
+ * several origins, the same per origin (`byOrigin`, in the same order for every series of a panel).
+ */
+export interface SeriesCoverage extends CoverageCount {
+  readonly byOrigin?: readonly CoverageCount[];
 }
 
 /**
@@ -12,6 +20,11 @@ export interface SeriesCoverage {
  * of one series share its level, noise and model, so they are not independent draws: resampling single values
  * would make the interval too narrow. Resampling series asks what the pooled coverage would be on another panel
  * of the same kind and size. Seeded, so a report reprints the same interval.
+ *
+ * Where every series was tested from the same several origins, the origins are resampled too, independently of
+ * the series (a two-way, "pigeonhole" bootstrap): one origin's test period is shared by every series (a recession,
+ * a holiday), so the series of a panel are not independent draws either, and resampling series alone would
+ * treat a panel of three test periods as if it had measured many. This errs wide rather than narrow.
  */
 export function coverageBootstrapInterval(
   series: readonly SeriesCoverage[],
@@ -20,15 +33,29 @@ export function coverageBootstrapInterval(
   seed = 17,
 ): { readonly low: number; readonly high: number } {
   if (series.length === 0) return { low: NaN, high: NaN };
+  const origins = series[0]!.byOrigin?.length ?? 0;
+  const crossed = origins > 1 && series.every((s) => s.byOrigin?.length === origins);
   const random = mulberry32(seed);
   const pooled: number[] = [];
+  const drawn: number[] = [];
   for (let r = 0; r < resamples; r++) {
     let inside = 0;
     let total = 0;
+    if (crossed) {
+      drawn.length = 0;
+      for (let j = 0; j < origins; j++) drawn.push(Math.floor(random() * origins));
+    }
     for (let i = 0; i < series.length; i++) {
       const s = series[Math.floor(random() * series.length)]!;
-      inside += s.inside;
-      total += s.total;
+      if (!crossed) {
+        inside += s.inside;
+        total += s.total;
+        continue;
+      }
+      for (const o of drawn) {
+        inside += s.byOrigin![o]!.inside;
+        total += s.byOrigin![o]!.total;
+      }
     }
     pooled.push(total > 0 ? inside / total : NaN);
   }
