@@ -3,6 +3,7 @@ import { join, resolve } from 'node:path';
 import { addSteps } from '../src/series/time-series';
 import { backtestSeries, PROVENA, summarisePanel, type PanelSummary } from '../src/evaluation/backtest';
 import { runCmapssReport } from '../src/maintenance/cmapss-report';
+import { coverageIntervalText } from '../src/cli/backtest-report';
 import { OFFICIAL, runM4Panel, type M4PanelResult } from './m4-bench';
 import { readM4Panel, sharedDataDir } from './m4-panels';
 import {
@@ -161,8 +162,7 @@ function reportPublic(summary: PanelSummary, panel: Panel): void {
   out(
     `Provena / seasonal naive **${fmt(p / summary.mase['seasonal-naive']!)}**, / Theta **${fmt(p / summary.mase.theta!)}**, ` +
       `/ Comb **${fmt(p / summary.mase.comb!)}**; 80 % intervals cover **${fmt(100 * summary.coverage.measured, 1)} %** ` +
-      `(95 % bootstrap interval over series and test origins ${fmt(100 * summary.coverage.bootstrap95.low, 1)}–` +
-      `${fmt(100 * summary.coverage.bootstrap95.high, 1)} %); ` +
+      `(${coverageIntervalText(summary.coverage.bootstrap95)}); ` +
       `worst series ${summary.worstRatioToSeasonalNaive.seriesId} at ${fmt(summary.worstRatioToSeasonalNaive.ratio)} × seasonal naive; ` +
       `CPU per forecast ${fmt(summary.meanCpuSecondsPerForecast, 2)} s (max ${fmt(summary.maxCpuSecondsPerForecast, 2)} s)`,
   );

@@ -34,6 +34,11 @@ export function seriesReport(result: SeriesBacktest, step: Step, horizon: number
   return lines;
 }
 
+/** A panel's coverage interval in words, as the reports print it beside the measured coverage. */
+export function coverageIntervalText(interval: { readonly low: number; readonly high: number }): string {
+  return `95 % bootstrap interval over series and test origins ${fixed(100 * interval.low, 1)}–${fixed(100 * interval.high, 1)} %`;
+}
+
 /** A panel's summary as Markdown: mean scores per method, Provena against the baselines, the worst series, CPU. */
 export function panelReport(summary: PanelSummary): string[] {
   const provena = summary.mase[PROVENA];
@@ -57,8 +62,7 @@ export function panelReport(summary: PanelSummary): string[] {
     `- Provena / Theta (mean MASE): ${fixed(ratio('theta'))}`,
     `- Provena / Comb (mean MASE): ${fixed(ratio('comb'))}`,
     `- ${Math.round(100 * summary.coverage.nominal)} % interval coverage: ${fixed(100 * summary.coverage.measured, 1)} % ` +
-      `(95 % bootstrap interval over series and test origins ${fixed(100 * summary.coverage.bootstrap95.low, 1)}–` +
-      `${fixed(100 * summary.coverage.bootstrap95.high, 1)} %)`,
+      `(${coverageIntervalText(summary.coverage.bootstrap95)})`,
     `- published values non-finite or outside the plausible range: ${summary.implausible}`,
     `- worst series: ${worst.seriesId ? `${worst.seriesId} at ${fixed(worst.ratio)} × seasonal naive` : 'n/a'}`,
     `- CPU per forecast: mean ${fixed(summary.meanCpuSecondsPerForecast, 2)} s, max ${fixed(summary.maxCpuSecondsPerForecast, 2)} s`,
