@@ -295,14 +295,30 @@ start_orderers() {
   for o in $(nodes_of_kind orderer); do wait_healthy "$o" "http://127.0.0.1:${OPS[$o]}/healthz"; done
 }
 
+# retry TRIES WHAT COMMAND...: COMMAND's output, asked up to TRIES times a second apart while it fails. A node that
+# answers its health check can still refuse a call for a moment (a peer busy catching up after a restart), and a
+# failed call here must not be taken for a "no" (not joined, nothing committed).
+retry() {
+  local tries=$1 what=$2 attempt out
+  shift 2
+  for ((attempt = 1; ; attempt++)); do
+    out=$("$@" 2>&1) && {
+      printf '%s\n' "$out"
+      return 0
+    }
+    ((attempt < tries)) || die 1 "$what failed $tries times, the last time with:" "$(tail -n 2 <<<"$out")"
+    sleep 1
+  done
+}
+
 join_orderers() {
   local o tls="$state/crypto/ordererOrganizations/orderer.provena.local/users/Admin@orderer.provena.local/tls"
-  local admin=(--ca-file "$(orderer_tlsca)" --client-cert "$tls/client.crt" --client-key "$tls/client.key")
+  local admin=(--ca-file "$(orderer_tlsca)" --client-cert "$tls/client.crt" --client-key "$tls/client.key") listed
   for o in $(nodes_of_kind orderer); do
-    if "$FABRIC_BIN/osnadmin" channel list --channelID "$CHANNEL" -o "127.0.0.1:${PORT2[$o]}" "${admin[@]}" \
-      2>/dev/null | grep -q '"name": "'"$CHANNEL"'"'; then
-      continue
-    fi
+    # Exit 0 with "Status: 404" when the orderer has not joined; not 0 when it could not be asked.
+    listed=$(retry 10 "asking $o which channels it has joined (osnadmin)" \
+      "$FABRIC_BIN/osnadmin" channel list --channelID "$CHANNEL" -o "127.0.0.1:${PORT2[$o]}" "${admin[@]}")
+    grep -q '"name": "'"$CHANNEL"'"' <<<"$listed" && continue
     say "$o joins channel $CHANNEL (osnadmin)"
     "$FABRIC_BIN/osnadmin" channel join --channelID "$CHANNEL" --config-block "$state/config/$CHANNEL.block" \
       -o "127.0.0.1:${PORT2[$o]}" "${admin[@]}" >/dev/null
@@ -329,9 +345,10 @@ start_peers() {
 }
 
 join_peers() {
-  local org
+  local org joined
   for org in $(peer_orgs); do
-    as_admin "$org" channel getinfo -c "$CHANNEL" >/dev/null 2>&1 && continue
+    joined=$(retry 10 "asking peer0-$org which channels it has joined" as_admin "$org" channel list)
+    grep -qxF "$CHANNEL" <<<"$joined" && continue
     say "peer0-$org joins channel $CHANNEL"
     as_admin "$org" channel join -b "$state/config/$CHANNEL.block" 2>&1 | grep -v 'Successfully submitted' >&2 || true
     as_admin "$org" channel getinfo -c "$CHANNEL" >/dev/null || die 1 "peer0-$org did not join $CHANNEL; its log: $logs/peer0-$org.log"
@@ -377,10 +394,26 @@ start_chaincode_server() {
   wait_listening "$name" "$port"
 }
 
-# committed_field CHAINCODE FIELD: a field of the committed definition, or nothing when none is committed yet.
+# The committed definition of chaincode NAME as JSON, or nothing when none is committed yet; fails when the peer
+# could not be asked (busy while a restarted network catches up): read as "nothing committed", that would start a
+# deploy at the wrong sequence.
+query_committed() {
+  local out err="$run/querycommitted.err"
+  if out=$(as_admin producer lifecycle chaincode querycommitted -C "$CHANNEL" -n "$1" --output json 2>"$err"); then
+    printf '%s\n' "$out"
+  elif ! grep -qF "namespace $1 is not defined" "$err"; then
+    cat "$err"
+    return 1
+  fi
+}
+
+# committed_field CHAINCODE FIELD: a field of the committed definition, or nothing when none is committed yet. Call
+# it alone in an assignment, `x=$(committed_field ...)`, so that its failure stops the script.
 committed_field() {
-  { as_admin producer lifecycle chaincode querycommitted -C "$CHANNEL" -n "$1" --output json 2>/dev/null || true; } |
-    node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{try{console.log(JSON.parse(s)[process.argv[1]]??"")}catch{console.log("")}})' "$2"
+  local definition
+  definition=$(retry 10 "asking peer0-producer which definition of chaincode $1 is committed" query_committed "$1")
+  [[ -n "$definition" ]] || return 0
+  node -e 'console.log(JSON.parse(process.argv[1])[process.argv[2]] ?? "")' "$definition" "$2"
 }
 
 deploy_provena() {
@@ -414,7 +447,7 @@ deploy_extra() {
 deploy_chaincode() {
   local name=$1 dir=$2 version=$3
   shift 3
-  local started=$SECONDS label org server port package package_id sequence entry
+  local started=$SECONDS label org server port package package_id sequence entry committed
   label="${name}_$version"
   declare -A package_ids=()
   for entry in "$@"; do
@@ -428,11 +461,13 @@ deploy_chaincode() {
       as_admin "$org" lifecycle chaincode install "$package" 2>&1 | grep -v 'Installed remotely\|Chaincode code package identifier' >&2 || true
     fi
   done
-  if [[ "$(committed_field "$name" version)" == "$version" ]]; then
+  committed=$(committed_field "$name" version)
+  if [[ "$committed" == "$version" ]]; then
     say "chaincode $name version $version is already committed on $CHANNEL (nothing to deploy)"
     return 0
   fi
-  sequence=$(($(committed_field "$name" sequence) + 1))
+  sequence=$(committed_field "$name" sequence)
+  sequence=$((sequence + 1))
   local orderer_args=(-o "$(first_orderer)" --tls --cafile "$(orderer_tlsca)")
   local definition=(--channelID "$CHANNEL" --name "$name" --version "$version" --sequence "$sequence"
     --signature-policy "$(signature_policy)")
@@ -449,8 +484,8 @@ deploy_chaincode() {
   say "committing $name version $version (sequence $sequence), endorsed by ProducerMSP and CarrierMSP"
   as_admin producer lifecycle chaincode commit "${definition[@]}" "${orderer_args[@]}" "${endorsers[@]}" \
     --waitForEvent 2>&1 | grep -v 'committed with status (VALID)' >&2 || true
-  [[ "$(committed_field "$name" version)" == "$version" ]] ||
-    die 1 "the definition of chaincode $name was not committed (see above)"
+  committed=$(committed_field "$name" version)
+  [[ "$committed" == "$version" ]] || die 1 "the definition of chaincode $name was not committed (see above)"
   say "chaincode $name deployed in $((SECONDS - started)) s"
 }
 

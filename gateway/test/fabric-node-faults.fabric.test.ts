@@ -54,11 +54,20 @@ async function freeze(net: TestNetwork, node: string, ms: number): Promise<void>
   }
 }
 
-/** SIGKILLs nodes, leaves them down for `ms`, then `network.sh up` starts them again from their ledgers on disk. */
+/**
+ * SIGKILLs nodes, leaves them down for `ms`, then `network.sh up` starts them again from their ledgers on disk.
+ * When `up` fails the case fails with its message; one more `up` first tries to leave the network whole for the
+ * test files after this one, which share it.
+ */
 async function killFor(net: TestNetwork, nodes: readonly string[], ms: number): Promise<void> {
   for (const node of nodes) await killNode(net, node);
   await sleep(ms);
-  await resumeNetwork(net);
+  try {
+    await resumeNetwork(net);
+  } catch (error) {
+    await resumeNetwork(net).catch(() => undefined);
+    throw error;
+  }
 }
 
 // The fault suite on the real network (issue 13, item 3): the gateway app on the Fabric test network, a real

@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { stripVTControlCharacters } from 'node:util';
 import { ephemeralPortRange, isFree, TEST_PORTS_FROM } from './local-ports';
 
 /** The repository's network script, driven as a user drives it. */
@@ -58,10 +59,43 @@ export function networkScript(dir: string, basePort: number, ...args: string[]):
     timeout: 15 * 60_000,
   });
   const output = `${result.stdout}${result.stderr}`;
-  if (result.status !== 0) {
-    throw new Error(`network.sh ${args.join(' ')} exited with ${result.status}:\n${output}`);
-  }
+  if (result.status !== 0) throw networkScriptFailure(dir, args, result.status, output);
   return output;
+}
+
+/**
+ * The error for a failed `network.sh` run on the network in `dir`. Why comes first: the script's ERROR to the end
+ * (or, where a command failed without one, its last lines), then the end of the log of every node named there, so a
+ * CI report that shows only the start of a long message still shows why, though the folder is gone by then. The
+ * whole output follows.
+ */
+export function networkScriptFailure(
+  dir: string,
+  args: readonly string[],
+  code: number | null,
+  output: string,
+): Error {
+  const lines = output.trimEnd().split('\n');
+  const firstError = lines.findIndex((line) => line.startsWith('[network] ERROR'));
+  const why = lines.slice(firstError >= 0 ? firstError : -6).join('\n');
+  // Not the nodes the closing "half up" line lists as running: those named in the error are the ones to read.
+  const named = why.replace(/^\[network\] the network is half up.*$/m, '');
+  const nodes = new Set(named.match(/\b(?:orderer\d+|peer0-[a-z]+|chaincode-[a-z]+|ca-[a-z]+)\b/g) ?? []);
+  const logs = [...nodes].map(
+    (node) => `--- the end of ${node}'s log:\n${logTail(join(dir, 'logs', `${node}.log`))}`,
+  );
+  return new Error(
+    [`network.sh ${args.join(' ')} exited with ${code}:`, why, ...logs, '--- its whole output:', output].join(
+      '\n',
+    ),
+  );
+}
+
+/** The last lines of a node's log, without the colour codes Fabric writes. */
+function logTail(file: string, count = 15): string {
+  if (!existsSync(file)) return `(no ${file})`;
+  const text = stripVTControlCharacters(readFileSync(file, 'utf8'));
+  return text.trimEnd().split('\n').slice(-count).join('\n');
 }
 
 /** The pid network.sh recorded for one of its nodes (e.g. `peer0-producer`). */

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
-import { nodePid, type TestNetwork } from './fabric-network.harness';
+import { networkScriptFailure, nodePid, type TestNetwork } from './fabric-network.harness';
 
 const NETWORK_SH = resolve(__dirname, '../../network/network.sh');
 
@@ -50,6 +50,6 @@ export async function resumeNetwork(net: TestNetwork): Promise<string> {
     child.once('error', fail);
     child.once('close', done);
   });
-  if (code !== 0) throw new Error(`network.sh up exited with ${code}:\n${output}`);
+  if (code !== 0) throw networkScriptFailure(net.dir, ['up'], code, output);
   return output;
 }
