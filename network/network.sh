@@ -407,13 +407,13 @@ query_committed() {
   fi
 }
 
-# committed_field CHAINCODE FIELD: a field of the committed definition, or nothing when none is committed yet. Call
-# it alone in an assignment, `x=$(committed_field ...)`, so that its failure stops the script.
-committed_field() {
+# committed_definition CHAINCODE: "VERSION SEQUENCE" of the committed definition, or nothing when none is committed
+# yet. Call it alone in an assignment, `x=$(committed_definition ...)`, so that its failure stops the script.
+committed_definition() {
   local definition
   definition=$(retry 10 "asking peer0-producer which definition of chaincode $1 is committed" query_committed "$1")
   [[ -n "$definition" ]] || return 0
-  node -e 'console.log(JSON.parse(process.argv[1])[process.argv[2]] ?? "")' "$definition" "$2"
+  node -e 'const d = JSON.parse(process.argv[1]); console.log(`${d.version} ${d.sequence}`)' "$definition"
 }
 
 deploy_provena() {
@@ -447,7 +447,8 @@ deploy_extra() {
 deploy_chaincode() {
   local name=$1 dir=$2 version=$3
   shift 3
-  local started=$SECONDS label org server port package package_id sequence entry committed
+  local started=$SECONDS label org server port package package_id sequence entry
+  local committed committed_version committed_sequence
   label="${name}_$version"
   declare -A package_ids=()
   for entry in "$@"; do
@@ -461,13 +462,13 @@ deploy_chaincode() {
       as_admin "$org" lifecycle chaincode install "$package" 2>&1 | grep -v 'Installed remotely\|Chaincode code package identifier' >&2 || true
     fi
   done
-  committed=$(committed_field "$name" version)
-  if [[ "$committed" == "$version" ]]; then
+  committed=$(committed_definition "$name")
+  read -r committed_version committed_sequence <<<"$committed"
+  if [[ "$committed_version" == "$version" ]]; then
     say "chaincode $name version $version is already committed on $CHANNEL (nothing to deploy)"
     return 0
   fi
-  sequence=$(committed_field "$name" sequence)
-  sequence=$((sequence + 1))
+  sequence=$((${committed_sequence:-0} + 1))
   local orderer_args=(-o "$(first_orderer)" --tls --cafile "$(orderer_tlsca)")
   local definition=(--channelID "$CHANNEL" --name "$name" --version "$version" --sequence "$sequence"
     --signature-policy "$(signature_policy)")
@@ -484,8 +485,9 @@ deploy_chaincode() {
   say "committing $name version $version (sequence $sequence), endorsed by ProducerMSP and CarrierMSP"
   as_admin producer lifecycle chaincode commit "${definition[@]}" "${orderer_args[@]}" "${endorsers[@]}" \
     --waitForEvent 2>&1 | grep -v 'committed with status (VALID)' >&2 || true
-  committed=$(committed_field "$name" version)
-  [[ "$committed" == "$version" ]] || die 1 "the definition of chaincode $name was not committed (see above)"
+  committed=$(committed_definition "$name")
+  read -r committed_version committed_sequence <<<"$committed"
+  [[ "$committed_version" == "$version" ]] || die 1 "the definition of chaincode $name was not committed (see above)"
   say "chaincode $name deployed in $((SECONDS - started)) s"
 }
 
