@@ -23,7 +23,14 @@ class CoreModule {
       providers: [
         { provide: GATEWAY_CONFIG, useValue: config },
         { provide: LEDGER, useValue: ledger },
-        GatewayMetrics,
+        {
+          provide: GatewayMetrics,
+          useFactory: (): GatewayMetrics => {
+            const metrics = new GatewayMetrics();
+            metrics.trackTransactionsResent(() => ledger.transactionsResent?.() ?? 0);
+            return metrics;
+          },
+        },
       ],
       exports: [GATEWAY_CONFIG, LEDGER, GatewayMetrics],
     };

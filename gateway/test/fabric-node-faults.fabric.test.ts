@@ -171,6 +171,7 @@ describe('fault suite on the Fabric test network: nodes killed, frozen and stopp
     await receipts.watch(deviceIds, (r) => byId.get(r.deviceId)?.receipted(r.seqs));
     await rejections.watch(deviceIds, (n) => refusals.push(`${n.deviceId}#${n.seq}: ${n.code} ${n.reason}`));
     const retriesBefore = await retriesByCode();
+    const resendsBefore = ledger.transactionsResent();
 
     const faultEnds: number[] = [];
     const faults: Promise<void>[] = [];
@@ -215,7 +216,8 @@ describe('fault suite on the Fabric test network: nodes killed, frozen and stopp
     reports.push({ name, check, recoveryMs: firstReceiptAfter - lastEnd });
     notes.push(
       `- ${name}: ${timeline.join(', ')}; all receipted ${((Math.max(...receiptTimes) - t0) / 1000).toFixed(1)} s ` +
-        `after the first reading; resent for want of a receipt ${resent}; gateway retries ${retries.join(', ') || 'none'}`,
+        `after the first reading; resent for want of a receipt ${resent}; gateway retries ${retries.join(', ') || 'none'}; ` +
+        `transactions sent to the orderers again ${ledger.transactionsResent() - resendsBefore}`,
     );
 
     expect(refusals).toEqual([]);

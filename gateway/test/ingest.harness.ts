@@ -59,6 +59,7 @@ export function testGatewayConfig(options: {
       identities: [],
       deadlines: { evaluateMs: 1, endorseMs: 1, submitMs: 1, commitStatusMs: 1 },
       conflictRetries: 0,
+      resendAfterMs: 10_000,
       maxConcurrentSubmits: 1,
       keepaliveMs: 120_000,
     },

@@ -65,6 +65,8 @@ export interface LedgerUnderTest extends LedgerPort {
   takeDown(): Promise<void>;
   /** And comes back: on Fabric, `network.sh up` restarts the peer from its ledger on disk. */
   bringBack(): Promise<void>;
+  /** Transactions the adapter sent to the orderers again (0 on the double, which has none). */
+  transactionsResent(): number;
 }
 
 /** The environment the gateway starts with on the test network (see gateway/src/config/gateway-config.ts). */
@@ -188,6 +190,7 @@ function wrap(kind: LedgerUnderTest['kind'], window: LedgerWindow): LedgerUnderT
     openEvents: (start: EventStart): Promise<LedgerEventStream> => port.openEvents(start),
     lastEventPosition: async () => port.lastEventPosition?.(),
     isReachable: () => port.isReachable(),
+    transactionsResent: () => port.transactionsResent?.() ?? 0,
     close: () => window.close(),
     mark: () => window.mark(),
     takeDown: () => window.takeDown(),

@@ -219,6 +219,7 @@ const envSchema = z.object({
   PROVENA_FABRIC_SUBMIT_MS: int(100, 600_000, 5_000),
   PROVENA_FABRIC_COMMIT_STATUS_MS: int(100, 600_000, 60_000),
   PROVENA_FABRIC_CONFLICT_RETRIES: int(0, 10, 3),
+  PROVENA_FABRIC_RESEND_MS: int(1_000, 600_000, 10_000),
   PROVENA_FABRIC_MAX_CONCURRENT_SUBMITS: int(1, 10_000, 64),
   PROVENA_FABRIC_KEEPALIVE_MS: z.coerce
     .number()
@@ -339,6 +340,7 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv): GatewayConfig {
         commitStatusMs: e.PROVENA_FABRIC_COMMIT_STATUS_MS,
       },
       conflictRetries: e.PROVENA_FABRIC_CONFLICT_RETRIES,
+      resendAfterMs: e.PROVENA_FABRIC_RESEND_MS,
       maxConcurrentSubmits: e.PROVENA_FABRIC_MAX_CONCURRENT_SUBMITS,
       keepaliveMs: e.PROVENA_FABRIC_KEEPALIVE_MS,
       personsFile: personsFileFrom(present),

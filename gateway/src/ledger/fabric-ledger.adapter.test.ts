@@ -84,6 +84,8 @@ class PeerDouble {
   block = 10;
   /** How long commit-status answers take, and the most transactions seen between Submit and that answer. */
   commitDelayMs = 0;
+  /** Refuse a Submit of a transaction id already submitted (as with every orderer down), instead of taking it. */
+  refuseResends = false;
   #awaitingCommit = 0;
   peakAwaitingCommit = 0;
   readonly server = new grpc.Server();
@@ -125,8 +127,10 @@ class PeerDouble {
           ).getCreator_asU8(),
         );
         checkSignature(envelope.getPayload_asU8(), envelope.getSignature_asU8(), creator.getIdBytes_asU8());
+        const resend = this.submitted.includes(request.getTransactionId());
+        if (resend && this.refuseResends) throw new Error('no orderer nodes available');
         this.submitted.push(request.getTransactionId());
-        this.peakAwaitingCommit = Math.max(this.peakAwaitingCommit, ++this.#awaitingCommit);
+        if (!resend) this.peakAwaitingCommit = Math.max(this.peakAwaitingCommit, ++this.#awaitingCommit);
         return new gateway.SubmitResponse();
       }),
       commitStatus: (call: { request: unknown }, callback: grpc.sendUnaryData<unknown>) => {
@@ -165,13 +169,14 @@ describe('FabricLedgerAdapter against a test double of the Gateway service', () 
   const operator = certificatePair(dir, 'operator', '/O=ProducerMSP/OU=client/CN=user1');
   let double: PeerDouble;
   let adapter: FabricLedgerAdapter;
+  let options: FabricLedgerOptions;
   let port: number;
   const echo = ({ args }: Invocation): string => JSON.stringify({ echoed: args });
 
   beforeEach(async () => {
     double = new PeerDouble(echo);
     port = await double.listen(tls);
-    const options: FabricLedgerOptions = {
+    options = {
       peers: {
         ProducerMSP: {
           endpoint: `127.0.0.1:${port}`,
@@ -188,6 +193,7 @@ describe('FabricLedgerAdapter against a test double of the Gateway service', () 
       ],
       deadlines: { evaluateMs: 2000, endorseMs: 2000, submitMs: 2000, commitStatusMs: 2000 },
       conflictRetries: 2,
+      resendAfterMs: 150,
       maxConcurrentSubmits: 3,
       keepaliveMs: 120_000,
     };
@@ -239,6 +245,48 @@ describe('FabricLedgerAdapter against a test double of the Gateway service', () 
       code: 'COMMIT_FAILED',
       details: { validationCode: 'MVCC_READ_CONFLICT' },
     });
+  });
+
+  it('sends the same signed transaction again while no commit status comes, and not once one has', async () => {
+    const operator = { org: 'ProducerMSP', role: 'operator' } as const;
+    await adapter.submit(operator, 'shipment:DeliverShipment', ['S0']);
+    expect(double.submitted).toHaveLength(1);
+
+    double.commitDelayMs = 400; // resendAfterMs is 150: sent again at about 150 and 300 ms
+    const committed = await adapter.submit(operator, 'shipment:DeliverShipment', ['S1']);
+    const sends = double.submitted.slice(1);
+    expect(sends.length).toBeGreaterThanOrEqual(2);
+    expect(new Set(sends)).toEqual(new Set([committed.txId]));
+    expect(adapter.transactionsResent()).toBe(sends.length - 1);
+    // One endorsement per transaction: what went again was the envelope, not a new proposal.
+    expect(double.invocations).toHaveLength(2);
+
+    const resentSoFar = adapter.transactionsResent();
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    expect(double.submitted).toHaveLength(1 + sends.length);
+    expect(adapter.transactionsResent()).toBe(resentSoFar);
+  });
+
+  it('while the orderers refuse a resend, tries again each second instead of each resendAfterMs', async () => {
+    const slow = new FabricLedgerAdapter({
+      ...options,
+      deadlines: { ...options.deadlines, commitStatusMs: 10_000 },
+      resendAfterMs: 2_000,
+    });
+    try {
+      double.commitDelayMs = 3_600;
+      double.refuseResends = true; // the resend at 2 s is refused, the one a second later taken
+      setTimeout(() => (double.refuseResends = false), 2_500);
+      const committed = await slow.submit(
+        { org: 'ProducerMSP', role: 'operator' },
+        'shipment:DeliverShipment',
+        ['S1'],
+      );
+      expect(double.submitted).toEqual([committed.txId, committed.txId]);
+      expect(slow.transactionsResent()).toBe(1);
+    } finally {
+      await slow.close();
+    }
   });
 
   it('refuses an actor it holds no identity for, before any call', async () => {
@@ -356,6 +404,7 @@ describe('FabricLedgerAdapter with each organisation on its own peer (test doubl
       ],
       deadlines: { evaluateMs: 2000, endorseMs: 2000, submitMs: 2000, commitStatusMs: 2000 },
       conflictRetries: 0,
+      resendAfterMs: 10_000,
       maxConcurrentSubmits: 3,
       keepaliveMs: 120_000,
     });
@@ -438,6 +487,7 @@ describe('FabricLedgerAdapter with each organisation on its own peer (test doubl
           ],
           deadlines: { evaluateMs: 1, endorseMs: 1, submitMs: 1, commitStatusMs: 1 },
           conflictRetries: 0,
+          resendAfterMs: 10_000,
           maxConcurrentSubmits: 1,
           keepaliveMs: 120_000,
         }),

@@ -1,7 +1,16 @@
 import { readFileSync, statSync } from 'node:fs';
 import { createPrivateKey } from 'node:crypto';
 import * as grpc from '@grpc/grpc-js';
-import { connect, hash, type Gateway, type Network } from '@hyperledger/fabric-gateway';
+import { Logger } from '@nestjs/common';
+import {
+  connect,
+  hash,
+  type Gateway,
+  type Network,
+  type Status,
+  type SubmittedTransaction,
+  type Transaction,
+} from '@hyperledger/fabric-gateway';
 import { common, peer } from '@hyperledger/fabric-protos';
 import { GatewayError, GatewayErrorCode } from '../errors/gateway-error';
 import { decodeBlock } from '../verify/fabric-block';
@@ -63,6 +72,14 @@ export interface FabricLedgerOptions {
   /** New proposals after an MVCC or phantom-read conflict, before COMMIT_FAILED is reported. */
   readonly conflictRetries: number;
   /**
+   * How long a transaction the orderers accepted may go without a commit status before the same signed
+   * transaction is sent to them again; again after as long each time (each second while no orderer takes it),
+   * until `deadlines.commitStatusMs`.
+   * Above the commit time under load (p99 1.8 s at 500 readings/s, 5 s overloaded), so a resend means a lost
+   * transaction, not a slow one; a needless resend costs one DUPLICATE_TXID transaction in a later block.
+   */
+  readonly resendAfterMs: number;
+  /**
    * Transactions between endorsement and commit status at once. Each holds one of the peer's gateway slots
    * (`peer.limits.concurrency.gatewayService`, 500 by default) while it waits for its commit; further ones queue
    * here instead of being refused by the peer.
@@ -80,6 +97,9 @@ export interface FabricLedgerOptions {
    */
   readonly personsFile?: string;
 }
+
+/** How soon a resend the orderers refused (all unreachable) is tried again. */
+const RESEND_REFUSED_MS = 1_000;
 
 /** How far back {@link FabricLedgerAdapter.lastEventPosition} looks for a block with one of the chaincode's events. */
 const EVENT_SCAN_BLOCKS = 200n;
@@ -113,6 +133,8 @@ export class FabricLedgerAdapter implements LedgerPort {
   readonly #heights = new Map<string, bigint>();
   /** The height every peer must reach before this gateway uses it: one past the newest block it committed into. */
   #required = 0n;
+  #resent = 0;
+  readonly #logger = new Logger('FabricLedger');
 
   /** @throws Error when an identity's organisation has no peer, or the home organisation no identity. */
   constructor(options: FabricLedgerOptions) {
@@ -241,12 +263,15 @@ export class FabricLedgerAdapter implements LedgerPort {
     const contract = network.getContract(this.#options.chaincode, contractName);
     for (let attempt = 0; ; attempt++) {
       try {
-        const submitted = await contract.submitAsync(name, {
-          arguments: [...args],
-          ...(options.transient && { transientData: { ...options.transient } }),
-        });
+        const transaction = await contract
+          .newProposal(name, {
+            arguments: [...args],
+            ...(options.transient && { transientData: { ...options.transient } }),
+          })
+          .endorse();
+        const submitted = await transaction.submit();
         const result = submitted.getResult();
-        const status = await submitted.getStatus();
+        const status = await this.#commitStatus(transaction, submitted);
         if (!status.successful) {
           const code = validationCodeName(status.code);
           const conflict = code === 'MVCC_READ_CONFLICT' || code === 'PHANTOM_READ_CONFLICT';
@@ -266,6 +291,58 @@ export class FabricLedgerAdapter implements LedgerPort {
         throw translateFabricError(err, validationCodeName);
       }
     }
+  }
+
+  /**
+   * The transaction's commit status, sending the same signed transaction to the orderers again each
+   * `resendAfterMs` it goes without one. A Raft orderer keeps blocks, not the transactions waiting for one: every
+   * orderer killed at once loses those it had accepted (seen on the native network: 4 transactions, each then
+   * waiting out the whole commit-status deadline, 60 s). The same envelope is safe to send twice: it carries the
+   * same transaction id, so where both copies reach blocks the peers invalidate the later one (DUPLICATE_TXID)
+   * and the commit status reports the first (gateway/test/transaction-resend.fabric.test.ts).
+   */
+  async #commitStatus(transaction: Transaction, submitted: SubmittedTransaction): Promise<Status> {
+    const every = this.#options.resendAfterMs;
+    const txId = transaction.getTransactionId();
+    const acceptedAt = Date.now();
+    let refused = 0;
+    let done = false;
+    let timer: NodeJS.Timeout | undefined;
+    const resend = async (): Promise<void> => {
+      let next = every;
+      try {
+        await transaction.submit();
+        this.#resent++;
+        this.#logger.warn(
+          `transaction ${txId} had no commit status ${Date.now() - acceptedAt} ms after the orderers accepted it: sent again` +
+            (refused > 0 ? ` (after ${refused} refused tries)` : ''),
+        );
+        refused = 0;
+      } catch (err) {
+        // No orderer took it (all down, or the peer itself): try again soon, to be in one of the first blocks once
+        // they are back. Logged once per outage, not once a second.
+        if (refused++ === 0) {
+          this.#logger.warn(
+            `transaction ${txId} could not be sent again, trying each second: ${translateFabricError(err, validationCodeName).message}`,
+          );
+        }
+        next = Math.min(RESEND_REFUSED_MS, every);
+      } finally {
+        if (!done) timer = setTimeout(() => void resend(), next);
+      }
+    };
+    timer = setTimeout(() => void resend(), every);
+    try {
+      return await submitted.getStatus();
+    } finally {
+      done = true;
+      clearTimeout(timer);
+    }
+  }
+
+  /** Transactions sent to the orderers again for want of a commit status, since start (see {@link #commitStatus}). */
+  transactionsResent(): number {
+    return this.#resent;
   }
 
   async evaluate<T>(actor: LedgerActor, fn: string, args: readonly string[]): Promise<T> {

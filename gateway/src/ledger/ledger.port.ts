@@ -88,6 +88,11 @@ export interface LedgerPort {
   lastEventPosition?(): Promise<{ blockNumber: bigint; txId: string } | null | undefined>;
   /** Whether the ledger answers now (for `/ready`): a cheap query with a short deadline. */
   isReachable(): Promise<boolean>;
+  /**
+   * Transactions sent to the orderers again since start because no commit status came (Fabric: accepted by an
+   * orderer, then lost with it). Undefined where the adapter has no orderers.
+   */
+  transactionsResent?(): number;
   close(): Promise<void>;
 }
 

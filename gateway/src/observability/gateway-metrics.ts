@@ -93,8 +93,24 @@ export class GatewayMetrics implements IngestMetrics, DeviceKeyMetrics {
     registers: [this.registry],
   });
 
+  #resentSource: () => number = () => 0;
+  readonly #transactionsResent: Counter = new Counter({
+    name: 'provena_ledger_transactions_resent_total',
+    help: 'Transactions sent to the orderers again for want of a commit status (PROVENA_FABRIC_RESEND_MS): an orderer lost them',
+    registers: [this.registry],
+    collect: (): void => {
+      this.#transactionsResent.reset();
+      this.#transactionsResent.inc(this.#resentSource());
+    },
+  });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry });
+  }
+
+  /** Where the resent-transactions counter reads its value (the ledger adapter's own count). */
+  trackTransactionsResent(source: () => number): void {
+    this.#resentSource = source;
   }
 
   /** Where the in-flight gauge reads its value. */
