@@ -31,11 +31,13 @@ module.exports = {
     'simulator-demo-command',
   ]
     .map((name) => `<rootDir>/test/${name}.int.test.ts`)
-    // Fabric only: nodes of the network killed, frozen and stopped while readings flow; the auditor's verifier,
-    // which reads blocks and tampers with them; the web dashboard in Chromium, whose verify button needs blocks;
-    // staff enrolled as persons with the organisations' Fabric CAs; one signed transaction sent twice.
+    // Fabric only: nodes of the network killed, frozen and stopped while readings flow, and the Raft leader of a
+    // three-orderer network of its own; the auditor's verifier, which reads blocks and tampers with them; the web
+    // dashboard in Chromium, whose verify button needs blocks; staff enrolled as persons with the organisations'
+    // Fabric CAs; one signed transaction sent twice.
     .concat(
       '<rootDir>/test/fabric-node-faults.fabric.test.ts',
+      '<rootDir>/test/raft-leader-fault.fabric.test.ts',
       '<rootDir>/test/verify.fabric.test.ts',
       '<rootDir>/test/dashboard.fabric.test.ts',
       '<rootDir>/test/staff-persons.fabric.test.ts',

@@ -1,236 +1,28 @@
 import { readdirSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { INestApplication } from '@nestjs/common';
-import {
-  newMemorySequenceStore,
-  openFileKeyStore,
-  openMqttReceiptFeed,
-  openMqttRejectionFeed,
-  type DeviceKeyStore,
-  type ReadingPublisher,
-  type ReceiptFeed,
-  type RejectionFeed,
-  type SimulatedDevice,
-} from '@provena/iot-simulator';
-import { nodePid, testNetwork, type TestNetwork } from '../../test/support/fabric-network.harness';
-import { killNode, resumeNetwork } from '../../test/support/fabric-node-outage';
-import { startTestBroker, type TestBroker } from '../../test/support/mosquitto.harness';
-import { IngestService } from '../src/ingest/ingest.service';
-import { GatewayMetrics } from '../src/observability/gateway-metrics';
-import {
-  checkLedgerAfterFault,
-  firstOffenders,
-  formatFaultReportTable,
-  type FaultCaseReport,
-} from './fault-checker';
-import { startFaultFleet } from './fault-fleet';
-import { testGatewayConfig, startGatewayApp } from './ingest.harness';
-import { newLedgerUnderTest, runId } from './ledger-under-test';
+import { testNetwork, type TestNetwork } from '../../test/support/fabric-network.harness';
+import { freeze, killFor, openFaultSuite, type FaultSuite } from './fault-suite.harness';
 
-const OWNER = 'ProducerMSP';
-const DEVICES = 10;
-/** Readings a second, all devices together: below the knee the benchmark finds (750–1,000/s on a quiet machine). */
-const RATE_PER_SECOND = 400;
-/** Well above publish→commit at this rate, so a resend means the gateway lost track of a reading, not a slow peer. */
-const RESEND_AFTER_MS = 20_000;
-/** Bound on a case healing: every reading receipted once the fault is over. */
-const HEAL_WITHIN_MS = 180_000;
+// The fault suite (gateway/test/fault-suite.harness.ts) on the Fabric tier's network, one orderer: peers, the
+// orderer and a chaincode server killed or frozen while readings flow.
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** A fault, injected while readings flow; resolves when the fault is over (the node back or resumed). */
-type Fault = (net: TestNetwork, at: (label: string) => void) => Promise<void>;
-
-/** Stops (SIGSTOP) a node for `ms`, then lets it go on (SIGCONT): a frozen process, connections open, no answers. */
-async function freeze(net: TestNetwork, node: string, ms: number): Promise<void> {
-  const pid = nodePid(net.dir, node);
-  process.kill(pid, 'SIGSTOP');
-  try {
-    await sleep(ms);
-  } finally {
-    process.kill(pid, 'SIGCONT');
-  }
-}
-
-/**
- * SIGKILLs nodes, leaves them down for `ms`, then `network.sh up` starts them again from their ledgers on disk.
- * When `up` fails the case fails with its message; one more `up` first tries to leave the network whole for the
- * test files after this one, which share it.
- */
-async function killFor(net: TestNetwork, nodes: readonly string[], ms: number): Promise<void> {
-  for (const node of nodes) await killNode(net, node);
-  await sleep(ms);
-  try {
-    await resumeNetwork(net);
-  } catch (error) {
-    await resumeNetwork(net).catch(() => undefined);
-    throw error;
-  }
-}
-
-// The fault suite on the real network (issue 13, item 3): the gateway app on the Fabric test network, a real
-// Mosquitto, and signing devices that keep each reading until a receipt says it is on the ledger. Each case
-// publishes at a steady rate, injects its fault mid-stream, waits for every reading to be receipted, then reads
-// the ledger once: every reading sent is there exactly once and nothing else is. The table goes to the log.
 describe('fault suite on the Fabric test network: nodes killed, frozen and stopped while readings flow', () => {
   let net: TestNetwork;
-  let dir: string;
-  let broker: TestBroker;
-  let app: INestApplication;
-  let keys: DeviceKeyStore;
-  let receipts: ReceiptFeed;
-  let rejections: RejectionFeed;
-  const ledger = newLedgerUnderTest();
-  const publishers: ReadingPublisher[] = [];
-  const devices: SimulatedDevice[] = [];
-  const reports: FaultCaseReport[] = [];
-  const notes: string[] = [];
+  let suite: FaultSuite;
 
   beforeAll(async () => {
     net = testNetwork();
-    dir = await mkdtemp(join(tmpdir(), 'provena-fabric-faults-'));
-    broker = await startTestBroker({ persistence: true });
-    app = await startGatewayApp(
-      testGatewayConfig({ brokerUrl: broker.url, dir, clientId: 'gateway-fabric-faults', org: OWNER }),
-      ledger,
-    );
-    await app.get(IngestService).session.whenConnected();
-    keys = await openFileKeyStore({ directory: join(dir, 'keys') });
-    receipts = await openMqttReceiptFeed({ url: broker.url, clientId: runId('fabric-faults-receipts') });
-    rejections = await openMqttRejectionFeed({
-      url: broker.url,
-      clientId: runId('fabric-faults-rejections'),
-    });
+    suite = await openFaultSuite(net, 'fabric-faults');
   });
 
   afterAll(async () => {
-    for (const device of devices) device.detach();
-    await Promise.all(publishers.map((p) => p.close().catch(() => undefined)));
-    await receipts?.close().catch(() => undefined);
-    await rejections?.close().catch(() => undefined);
-    await app?.close();
-    await broker?.cleanup();
-    await ledger.close();
-    await rm(dir, { recursive: true, force: true });
-    if (reports.length > 0) {
-      console.log(
-        `fault table (Fabric test network)\n${formatFaultReportTable(reports)}\n${notes.join('\n')}`,
-      );
-    }
+    await suite?.close();
   });
-
-  /** Retries the gateway counted so far, by failure code (from its Prometheus registry). */
-  async function retriesByCode(): Promise<Record<string, number>> {
-    const metrics = await app.get(GatewayMetrics).registry.getMetricsAsJSON();
-    const retries = metrics.find((m) => m.name === 'provena_ingest_retries_total');
-    const byCode: Record<string, number> = {};
-    for (const value of (retries?.values ?? []) as { value: number; labels: Record<string, unknown> }[]) {
-      byCode[String(value.labels.code)] = value.value;
-    }
-    return byCode;
-  }
-
-  /**
-   * Publishes `total` readings from a fresh fleet at {@link RATE_PER_SECOND}, runs `fault` once `faultAt` of them
-   * are handed over, waits for every reading to be receipted, and checks the ledger.
-   */
-  async function runCase(
-    name: string,
-    total: number,
-    faultAt: readonly number[],
-    fault: Fault,
-  ): Promise<void> {
-    const deviceIds = Array.from({ length: DEVICES }, (_, i) =>
-      runId(`${name.split(' ')[0]}-logger-${i + 1}`),
-    );
-    const sent = new Map(deviceIds.map((id) => [id, new Set<number>()]));
-    const receipted = new Map(deviceIds.map((id) => [id, new Set<number>()]));
-    const receiptTimes: number[] = [];
-    const refusals: string[] = [];
-    const fleet = await startFaultFleet({
-      ledger,
-      brokerUrl: broker.url,
-      keys,
-      sequences: newMemorySequenceStore(),
-      deviceIds,
-      owner: OWNER,
-      device: {
-        bufferCapacity: total,
-        receipts: { resendAfterMs: RESEND_AFTER_MS },
-        onReceipted: ({ reading }) => {
-          receipted.get(reading.deviceId)?.add(reading.seq);
-          receiptTimes.push(Date.now());
-        },
-      },
-    });
-    publishers.push(...fleet.publishers);
-    devices.push(...fleet.devices);
-    const byId = new Map(fleet.devices.map((d) => [d.deviceId, d]));
-    await receipts.watch(deviceIds, (r) => byId.get(r.deviceId)?.receipted(r.seqs));
-    await rejections.watch(deviceIds, (n) => refusals.push(`${n.deviceId}#${n.seq}: ${n.code} ${n.reason}`));
-    const retriesBefore = await retriesByCode();
-    const resendsBefore = ledger.transactionsResent();
-
-    const faultEnds: number[] = [];
-    const faults: Promise<void>[] = [];
-    const timeline: string[] = [];
-    const t0 = Date.now();
-    const at = (label: string) => timeline.push(`${label} at ${((Date.now() - t0) / 1000).toFixed(1)} s`);
-    for (let i = 0; i < total; i++) {
-      const device = fleet.devices[i % DEVICES] as SimulatedDevice;
-      const { reading } = await device.record({
-        measuredAt: t0 - 120_000 + i,
-        measurements: { temperatureC: 4 + (i % 10) / 10 },
-      });
-      sent.get(reading.deviceId)?.add(reading.seq);
-      if (faultAt.includes(i)) {
-        at(`fault ${faults.length + 1}`);
-        // One fault at a time: the next waits for the one before to be over.
-        const previous = faults.at(-1) ?? Promise.resolve();
-        faults.push(
-          previous.then(() =>
-            fault(net, at).then(() => {
-              faultEnds.push(Date.now());
-              at(`over ${faultEnds.length}`);
-            }),
-          ),
-        );
-      }
-      const due = t0 + ((i + 1) * 1000) / RATE_PER_SECOND;
-      if (due > Date.now()) await sleep(due - Date.now());
-    }
-    await Promise.all(faults);
-    const drained = await Promise.all(fleet.devices.map((d) => d.drain(HEAL_WITHIN_MS)));
-    const check = await checkLedgerAfterFault({ ledger, devices: deviceIds, sent, acknowledged: receipted });
-    const lastEnd = Math.max(...faultEnds);
-    const firstReceiptAfter = receiptTimes.find((t) => t >= lastEnd) ?? Date.now();
-    const stats = fleet.devices.map((d) => d.stats());
-    const resent = stats.reduce((sum, s) => sum + s.resent, 0);
-    const retriesAfter = await retriesByCode();
-    const retries = Object.entries(retriesAfter)
-      .map(([code, n]) => [code, n - (retriesBefore[code] ?? 0)] as const)
-      .filter(([, n]) => n > 0)
-      .map(([code, n]) => `${code} ${n}`);
-    reports.push({ name, check, recoveryMs: firstReceiptAfter - lastEnd });
-    notes.push(
-      `- ${name}: ${timeline.join(', ')}; all receipted ${((Math.max(...receiptTimes) - t0) / 1000).toFixed(1)} s ` +
-        `after the first reading; resent for want of a receipt ${resent}; gateway retries ${retries.join(', ') || 'none'}; ` +
-        `transactions sent to the orderers again ${ledger.transactionsResent() - resendsBefore}`,
-    );
-
-    expect(refusals).toEqual([]);
-    expect(drained.every(Boolean)).toBe(true);
-    expect(firstOffenders(check)).toEqual({ duplicates: [], lost: [], unknown: [] });
-    expect(check).toMatchObject({ sent: total, acknowledged: total, onLedger: total });
-    for (const device of fleet.devices) device.detach();
-  }
 
   it('a peer SIGKILLed three times during 10,000 readings (the gateway’s own peer twice, the other endorser once)', async () => {
     const peers = ['peer0-producer', 'peer0-carrier', 'peer0-producer'];
     let kill = 0;
-    await runCase('peer-sigkill x3', 10_000, [2000, 4500, 7000], (n, at) => {
+    await suite.runCase('peer-sigkill x3', 10_000, [2000, 4500, 7000], (n, at) => {
       const node = peers[kill++] as string;
       at(`kill ${node}`);
       return killFor(n, [node], 2000);
@@ -242,14 +34,16 @@ describe('fault suite on the Fabric test network: nodes killed, frozen and stopp
       .filter((file) => /^orderer\d+\.pid$/.test(file))
       .map((file) => file.replace(/\.pid$/, ''));
     expect(orderers.length).toBeGreaterThan(0);
-    await runCase('orderers-down-10s', 3000, [1000], (n) => killFor(n, orderers, 10_000));
+    await suite.runCase('orderers-down-10s', 3000, [1000], (n) => killFor(n, orderers, 10_000));
   }, 400_000);
 
   it('one member’s chaincode server killed: endorsement fails until `up` starts it again', async () => {
-    await runCase('chaincode-server-killed', 3000, [1000], (n) => killFor(n, ['chaincode-carrier'], 10_000));
+    await suite.runCase('chaincode-server-killed', 3000, [1000], (n) =>
+      killFor(n, ['chaincode-carrier'], 10_000),
+    );
   }, 400_000);
 
   it('a peer frozen with SIGSTOP for 10 s', async () => {
-    await runCase('peer-sigstop-10s', 3000, [1000], (n) => freeze(n, 'peer0-carrier', 10_000));
+    await suite.runCase('peer-sigstop-10s', 3000, [1000], (n) => freeze(n, 'peer0-carrier', 10_000));
   }, 400_000);
 });

@@ -79,11 +79,12 @@ export function fabricGatewayEnv(net: TestNetwork = testNetwork()): Record<strin
 }
 
 /**
- * A ledger for one test (or one `describe`): the Fabric network when the tier runs, the in-memory double
- * otherwise. Close it when done (on Fabric it holds gRPC connections).
+ * A ledger for one test (or one `describe`): the Fabric network when the tier runs (the tier's own, or `net`, a
+ * network the test brought up), the in-memory double otherwise. Close it when done (on Fabric it holds gRPC
+ * connections).
  */
-export function newLedgerUnderTest(): LedgerUnderTest {
-  return ON_FABRIC ? newFabricLedger(testNetwork()) : newDoubleLedger();
+export function newLedgerUnderTest(net?: TestNetwork): LedgerUnderTest {
+  return ON_FABRIC ? newFabricLedger(net ?? testNetwork()) : newDoubleLedger();
 }
 
 /** What differs between the two: how the test looks at the ledger behind the port. */

@@ -10,6 +10,7 @@ import {
   freeBasePort,
   networkScript,
   nodePid,
+  raftLeader,
   type ConnectionSettings,
 } from '../support/fabric-network.harness';
 import { connectAs, evaluate, submit, type FabricClient } from './fabric-clients';
@@ -17,7 +18,7 @@ import { connectAs, evaluate, submit, type FabricClient } from './fabric-clients
 // `network.sh up --orderers 3`: a Raft cluster of three orderers, which keeps ordering when one of them, the leader
 // included, dies. A network of its own, so the tier's one-orderer network is left as it is.
 
-const ORDERERS = ['orderer1', 'orderer2', 'orderer3'];
+const ORDERERS = 3;
 let dir: string;
 let basePort: number;
 let connection: ConnectionSettings;
@@ -37,17 +38,7 @@ afterAll(() => {
   rmSync(dir, { recursive: true, force: true });
 }, 120_000);
 
-/** The orderer whose operations endpoint says it leads the channel's Raft cluster. */
-async function leader(): Promise<string | undefined> {
-  for (const [i, name] of ORDERERS.entries()) {
-    const metrics = await fetch(`http://127.0.0.1:${basePort + 10 * i + 2}/metrics`).then(
-      (r) => r.text(),
-      () => '',
-    );
-    if (/^consensus_etcdraft_is_leader\{channel="provena"\} 1$/m.test(metrics)) return name;
-  }
-  return undefined;
-}
+const leader = (): Promise<string | undefined> => raftLeader(basePort, ORDERERS);
 
 async function register(id: string): Promise<DeviceRecord> {
   const { publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });

@@ -123,3 +123,24 @@ export async function freeBasePort(blockSize = 60): Promise<number> {
   }
   throw new Error(`no free block of ${blockSize} ports between ${lowest} and ${highest + blockSize}`);
 }
+
+/**
+ * The orderer (`orderer1`, `orderer2`, …) whose operations endpoint says it leads the channel's Raft cluster, or
+ * undefined while none does (an election under way). Orderer n's operations port is base + 10(n-1) + 2
+ * (network/lib/topology.mjs).
+ */
+export async function raftLeader(
+  basePort: number,
+  orderers: number,
+  channel = 'provena',
+): Promise<string | undefined> {
+  const leads = new RegExp(`^consensus_etcdraft_is_leader\\{channel="${channel}"\\} 1$`, 'm');
+  for (let i = 0; i < orderers; i++) {
+    const metrics = await fetch(`http://127.0.0.1:${basePort + 10 * i + 2}/metrics`).then(
+      (r) => r.text(),
+      () => '',
+    );
+    if (leads.test(metrics)) return `orderer${i + 1}`;
+  }
+  return undefined;
+}
