@@ -81,6 +81,11 @@ export interface EndToEndStep {
   readonly mvccConflicts: number;
   /** RecordReadings attempts the gateway retried, by error code (its /metrics). */
   readonly gatewayRetries: Readonly<Record<string, number>>;
+  /**
+   * Transactions the gateway sent to the orderers again for want of a commit status (its /metrics). With no node
+   * failing, each is a commit the gateway took for lost that was only late: one DUPLICATE_TXID copy in a block.
+   */
+  readonly transactionsResent: number;
   readonly cpuSeconds: Readonly<Record<string, number>>;
   readonly wallSeconds: number;
   /** False when the gateway still held readings `commitWaitSeconds` after the simulator stopped. */
@@ -280,6 +285,7 @@ export async function runEndToEndStep(
     invalid,
     mvccConflicts: conflictsOf(invalid),
     gatewayRetries: retries,
+    transactionsResent: counters1.transactionsResent - counters0.transactionsResent,
     cpuSeconds: cpu,
     wallSeconds: Math.round((wallEnd - wallStart) / 100) / 10,
     drained,

@@ -140,7 +140,7 @@ export function markdownReport(r: FabricE2eReport): string {
   const stepRow = (x: EndToEndStep): string =>
     `| ${n(x.offeredPerSecond)} | ${n(x.sentPerSecond)} | **${n(x.committedPerSecond)}** | ${n(x.committedOverall.perSecond)} | ` +
     `${ms(x.publishToCommitMs?.p50)} | ${ms(x.publishToCommitMs?.p99)} | ${x.lost} | ${x.duplicated} | ` +
-    `${x.mvccConflicts} | ${x.meanBatchSize} | ${x.holds ? 'yes' : 'no'} |`;
+    `${x.mvccConflicts} | ${x.transactionsResent} | ${x.meanBatchSize} | ${x.holds ? 'yes' : 'no'} |`;
   const knee = r.sweep.knee;
   return [
     '# Throughput on the real network: raw Fabric vs Provena end to end',
@@ -227,8 +227,8 @@ export function markdownReport(r: FabricE2eReport): string {
     '',
     `## Offered-load sweep at the default settings (${s.sweepSeconds} s per step)`,
     '',
-    '| offered/s | sent/s | committed/s while offered | committed/s overall | publish→commit p50 ms | p99 ms | lost | dup | MVCC | mean batch | holds |',
-    '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|',
+    '| offered/s | sent/s | committed/s while offered | committed/s overall | publish→commit p50 ms | p99 ms | lost | dup | MVCC | tx sent again | mean batch | holds |',
+    '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|',
     ...r.sweep.steps.map(stepRow),
     ...(r.sweep.notRun.length > 0
       ? ['', `Not run: ${r.sweep.notRun.map(n).join(', ')}/s (${r.sweep.notRunReason}).`]
@@ -276,6 +276,9 @@ export function markdownReport(r: FabricE2eReport): string {
     "- invalid / MVCC: Fabric's validation codes of the step's transactions (the producer peer's " +
       '`ledger_transaction_count` by chaincode and code); the gateway also retries conflicts, counted in its ' +
       '/metrics (`gatewayRetries` in the JSON).',
+    '- tx sent again: transactions the gateway sent to the orderers again for want of a commit status ' +
+      '(`provena_ledger_transactions_resent_total`); with no node failing, each is a late commit taken for a lost ' +
+      'one, and costs one DUPLICATE_TXID copy in a block.',
     '',
   ].join('\n');
 }

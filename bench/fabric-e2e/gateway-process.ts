@@ -41,6 +41,8 @@ export interface GatewayCounters {
   readonly batchReadings: number;
   readonly retries: Readonly<Record<string, number>>;
   readonly inFlight: number;
+  /** Transactions sent to the orderers again for want of a commit status. */
+  readonly transactionsResent: number;
 }
 
 export function countersOf(samples: readonly PrometheusSample[]): GatewayCounters {
@@ -57,6 +59,7 @@ export function countersOf(samples: readonly PrometheusSample[]): GatewayCounter
     batchReadings: sumOf(samples, 'provena_ingest_batch_size_sum'),
     retries,
     inFlight: sumOf(samples, 'provena_ingest_in_flight'),
+    transactionsResent: sumOf(samples, 'provena_ledger_transactions_resent_total'),
   };
 }
 

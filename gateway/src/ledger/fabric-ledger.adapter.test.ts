@@ -289,6 +289,29 @@ describe('FabricLedgerAdapter against a test double of the Gateway service', () 
     }
   });
 
+  it('after quick commits, sends a transaction without a status again after about 2 s, not after resendAfterMs', async () => {
+    const adaptive = new FabricLedgerAdapter({
+      ...options,
+      deadlines: { ...options.deadlines, commitStatusMs: 10_000 },
+      resendAfterMs: 10_000,
+    });
+    try {
+      const operator = { org: 'ProducerMSP', role: 'operator' } as const;
+      for (let i = 0; i < 5; i++) await adaptive.submit(operator, 'shipment:DeliverShipment', [`S${i}`]);
+      expect(adaptive.transactionsResent()).toBe(0);
+
+      double.commitDelayMs = 3_000; // a lost transaction's status never comes; this one's comes late
+      const started = Date.now();
+      const committed = await adaptive.submit(operator, 'shipment:DeliverShipment', ['S5']);
+      expect(Date.now() - started).toBeGreaterThanOrEqual(3_000);
+      // Sent again once, at about 2 s: the next wait (4 s) outlasts the status.
+      expect(double.submitted.filter((id) => id === committed.txId)).toHaveLength(2);
+      expect(adaptive.transactionsResent()).toBe(1);
+    } finally {
+      await adaptive.close();
+    }
+  });
+
   it('refuses an actor it holds no identity for, before any call', async () => {
     await expect(
       adapter.evaluate({ org: 'CarrierMSP', role: 'operator' }, 'device:GetDevice', ['d1']),

@@ -17,6 +17,7 @@ import { decodeBlock } from '../verify/fabric-block';
 import { translateFabricError } from './fabric-errors';
 import { newNodeCryptoSigner } from './fabric-signer';
 import { personRefusal, readPersonsFile, type PersonIdentity } from './person-identities';
+import { ResendTimeout } from './resend-timeout';
 import type {
   Committed,
   EventStart,
@@ -72,11 +73,11 @@ export interface FabricLedgerOptions {
   /** New proposals after an MVCC or phantom-read conflict, before COMMIT_FAILED is reported. */
   readonly conflictRetries: number;
   /**
-   * How long a transaction the orderers accepted may go without a commit status before the same signed
-   * transaction is sent to them again; again after as long each time (each second while no orderer takes it),
-   * until `deadlines.commitStatusMs`.
-   * Above the commit time under load (p99 1.8 s at 500 readings/s, 5 s overloaded), so a resend means a lost
-   * transaction, not a slow one; a needless resend costs one DUPLICATE_TXID transaction in a later block.
+   * The longest a transaction the orderers accepted may go without a commit status before the same signed
+   * transaction is sent to them again. The wait itself follows the commit times measured (see
+   * {@link ResendTimeout}: at least {@link RESEND_FLOOR_MS}, this until the first commit time is known), doubles
+   * after each resend up to this, and is a second while no orderer takes the resend, until
+   * `deadlines.commitStatusMs`. A needless resend costs one DUPLICATE_TXID transaction in a later block.
    */
   readonly resendAfterMs: number;
   /**
@@ -100,6 +101,13 @@ export interface FabricLedgerOptions {
 
 /** How soon a resend the orderers refused (all unreachable) is tried again. */
 const RESEND_REFUSED_MS = 1_000;
+
+/**
+ * The shortest wait before a resend, whatever the commit times: above the commit time at 500 readings/s (p99
+ * 1.8 s from publish to commit, of which ordering and commit are a part), so that it is a lost transaction that
+ * goes again, not a late one.
+ */
+const RESEND_FLOOR_MS = 2_000;
 
 /** How far back {@link FabricLedgerAdapter.lastEventPosition} looks for a block with one of the chaincode's events. */
 const EVENT_SCAN_BLOCKS = 200n;
@@ -134,12 +142,14 @@ export class FabricLedgerAdapter implements LedgerPort {
   /** The height every peer must reach before this gateway uses it: one past the newest block it committed into. */
   #required = 0n;
   #resent = 0;
+  readonly #resendTimeout: ResendTimeout;
   readonly #logger = new Logger('FabricLedger');
 
   /** @throws Error when an identity's organisation has no peer, or the home organisation no identity. */
   constructor(options: FabricLedgerOptions) {
     this.#options = options;
     this.#submitSlots = new Semaphore(options.maxConcurrentSubmits);
+    this.#resendTimeout = new ResendTimeout(RESEND_FLOOR_MS, options.resendAfterMs);
     try {
       for (const identity of options.identities) {
         this.#networks.set(actorKey(identity.mspId, identity.role), this.#connect(identity));
@@ -294,22 +304,24 @@ export class FabricLedgerAdapter implements LedgerPort {
   }
 
   /**
-   * The transaction's commit status, sending the same signed transaction to the orderers again each
-   * `resendAfterMs` it goes without one. A Raft orderer keeps blocks, not the transactions waiting for one: every
-   * orderer killed at once loses those it had accepted (seen on the native network: 4 transactions, each then
-   * waiting out the whole commit-status deadline, 60 s). The same envelope is safe to send twice: it carries the
-   * same transaction id, so where both copies reach blocks the peers invalidate the later one (DUPLICATE_TXID)
-   * and the commit status reports the first (gateway/test/transaction-resend.fabric.test.ts).
+   * The transaction's commit status, sending the same signed transaction to the orderers again while it goes
+   * without one (waits from {@link ResendTimeout}). A Raft orderer keeps blocks, not the transactions waiting for
+   * one: a leader killed, or every orderer at once, loses those it had accepted (seen on the native network: 4
+   * transactions, each then waiting out the whole commit-status deadline, 60 s). The same envelope is safe to send
+   * twice: it carries the same transaction id, so where both copies reach blocks the peers invalidate the later
+   * one (DUPLICATE_TXID) and the commit status reports the first (gateway/test/transaction-resend.fabric.test.ts).
    */
   async #commitStatus(transaction: Transaction, submitted: SubmittedTransaction): Promise<Status> {
-    const every = this.#options.resendAfterMs;
     const txId = transaction.getTransactionId();
     const acceptedAt = Date.now();
+    let wait = this.#resendTimeout.firstMs();
+    let sentAgain = false;
     let refused = 0;
     let done = false;
     let timer: NodeJS.Timeout | undefined;
     const resend = async (): Promise<void> => {
-      let next = every;
+      sentAgain = true;
+      let next: number;
       try {
         await transaction.submit();
         this.#resent++;
@@ -318,6 +330,8 @@ export class FabricLedgerAdapter implements LedgerPort {
             (refused > 0 ? ` (after ${refused} refused tries)` : ''),
         );
         refused = 0;
+        wait = this.#resendTimeout.nextMs(wait);
+        next = wait;
       } catch (err) {
         // No orderer took it (all down, or the peer itself): try again soon, to be in one of the first blocks once
         // they are back. Logged once per outage, not once a second.
@@ -326,14 +340,15 @@ export class FabricLedgerAdapter implements LedgerPort {
             `transaction ${txId} could not be sent again, trying each second: ${translateFabricError(err, validationCodeName).message}`,
           );
         }
-        next = Math.min(RESEND_REFUSED_MS, every);
-      } finally {
-        if (!done) timer = setTimeout(() => void resend(), next);
+        next = Math.min(RESEND_REFUSED_MS, wait);
       }
+      if (!done) timer = setTimeout(() => void resend(), next);
     };
-    timer = setTimeout(() => void resend(), every);
+    timer = setTimeout(() => void resend(), wait);
     try {
-      return await submitted.getStatus();
+      const status = await submitted.getStatus();
+      if (!sentAgain) this.#resendTimeout.observe(Date.now() - acceptedAt);
+      return status;
     } finally {
       done = true;
       clearTimeout(timer);
