@@ -78,29 +78,49 @@ export async function detachDevices(
 ): Promise<AttachmentRecord[]> {
   const shipment = await loadForChange(tx, shipmentId, 'detach');
   const deviceIds = parseIdList(deviceIdsJson, 'deviceIdsJson', MAX_DEVICES_PER_CALL);
-  const detached: AttachmentRecord[] = [];
-  for (const deviceId of deviceIds) {
-    const key = attachmentKey(tx.ctx.stub, shipment.shipmentId, deviceId);
-    const existing = await readRecord<AttachmentRecord>(tx.ctx, key);
-    if (existing?.status !== 'attached') {
-      throw new LedgerError(
-        LedgerErrorCode.Conflict,
-        `device ${deviceId} is not attached to shipment ${shipment.shipmentId}`,
-      );
-    }
-    const attachment: AttachmentRecord = {
-      ...existing,
-      status: 'detached',
-      detachedAtTxId: tx.txId,
-      detachedAt: tx.nowMs,
-    };
-    await writeRecord(tx.ctx, key, attachment);
-    detached.push(attachment);
-  }
+  const detached = await markDetached<AttachmentRecord>(
+    tx,
+    deviceIds,
+    (deviceId) => attachmentKey(tx.ctx.stub, shipment.shipmentId, deviceId),
+    `shipment ${shipment.shipmentId}`,
+  );
   emitEvent(tx.ctx, LedgerEvent.DevicesDetached, {
     shipmentId: shipment.shipmentId,
     custodianOrg: shipment.custodianOrg,
     deviceIds,
   });
+  return detached;
+}
+
+/** What a shipment's and a pallet's device attachments share. */
+interface Detachable {
+  status: 'attached' | 'detached';
+  detachedAtTxId: string | null;
+  detachedAt: number | null;
+}
+
+/**
+ * Marks each device's attachment, under `keyOf(deviceId)`, detached in this transaction. The record stays, so
+ * provenance shows when the device was on board.
+ * @throws {@link LedgerError} CONFLICT for a device not attached to `holder` (e.g. `shipment S1`); the whole
+ * transaction fails with it, so no other device is detached either.
+ */
+export async function markDetached<T extends Detachable>(
+  tx: TxScope,
+  deviceIds: readonly string[],
+  keyOf: (deviceId: string) => string,
+  holder: string,
+): Promise<T[]> {
+  const detached: T[] = [];
+  for (const deviceId of deviceIds) {
+    const key = keyOf(deviceId);
+    const existing = await readRecord<T>(tx.ctx, key);
+    if (existing?.status !== 'attached') {
+      throw new LedgerError(LedgerErrorCode.Conflict, `device ${deviceId} is not attached to ${holder}`);
+    }
+    const attachment: T = { ...existing, status: 'detached', detachedAtTxId: tx.txId, detachedAt: tx.nowMs };
+    await writeRecord(tx.ctx, key, attachment);
+    detached.push(attachment);
+  }
   return detached;
 }

@@ -66,6 +66,7 @@ export interface EventPayloads {
   [LedgerEvent.PalletCustodyAccepted]: PalletCustodyPayload;
   [LedgerEvent.PalletCustodyRejected]: PalletCustodyPayload;
   [LedgerEvent.PalletDevicesAttached]: PalletEventPayload;
+  [LedgerEvent.PalletDevicesDetached]: PalletEventPayload;
   [LedgerEvent.CommercialTermsRecorded]: CommercialTermsRecordedPayload;
 }
 

@@ -364,6 +364,52 @@ describe('pallets: cases packed, carried and unpacked', () => {
       );
       expect(recorded.result.verdicts[0]).toMatchObject({ status: 'refused', code: 'SHIPMENT_MISMATCH' });
     });
+
+    const detach = (deviceIds: string[], by: TestIdentity = as.producerOperator) =>
+      s.ledger.submit<{ attachments: { status: string; detachedAtTxId: string | null }[] }>(
+        by,
+        pallet,
+        'DetachDevices',
+        'P1',
+        JSON.stringify(deviceIds),
+      );
+
+    it('are refused SHIPMENT_MISMATCH once the logger is detached, and accepted again once it is re-attached', async () => {
+      expect((await s.record(sign(logger, onPallet(1, 4)))).result).toMatchObject({ accepted: 1 });
+      const detached = await detach([logger.deviceId]);
+      expect(detached.result.attachments).toEqual([
+        expect.objectContaining({ status: 'detached', detachedAtTxId: detached.txId }),
+      ]);
+      const after = await s.record(sign(logger, onPallet(2, 4)));
+      expect(after.result.verdicts[0]).toMatchObject({ status: 'refused', code: 'SHIPMENT_MISMATCH' });
+      expect(detached.event).toMatchObject({
+        name: LedgerEvent.PalletDevicesDetached,
+        payload: { palletId: 'P1', deviceIds: [logger.deviceId] },
+      });
+
+      await s.ledger.submit(
+        as.producerOperator,
+        pallet,
+        'AttachDevices',
+        'P1',
+        JSON.stringify([logger.deviceId]),
+      );
+      expect((await s.record(sign(logger, onPallet(3, 4)))).result).toMatchObject({ accepted: 1 });
+    });
+
+    it('are detached by the custodian only, and only when attached', async () => {
+      await expect(detach([logger.deviceId], as.carrierOperator)).rejects.toThrow(
+        /^FORBIDDEN: only an operator or admin of ProducerMSP may detach devices from pallet P1/,
+      );
+      await expect(detach([logger.deviceId], as.auditor)).rejects.toThrow(/^FORBIDDEN/);
+      await expect(detach([logger2.deviceId])).rejects.toThrow(
+        /^CONFLICT: device pallet-logger-2 is not attached to pallet P1/,
+      );
+      // One device that is not attached refuses the whole call: the other stays attached.
+      await expect(detach([logger.deviceId, logger2.deviceId])).rejects.toThrow(/^CONFLICT/);
+      expect((await s.record(sign(logger, onPallet(1, 4)))).result).toMatchObject({ accepted: 1 });
+      await expect(detach([])).rejects.toThrow(/^INVALID_ARGUMENT/);
+    });
   });
 
   describe('provenance', () => {

@@ -6,6 +6,7 @@ import { ProvenaContract } from './provena-contract';
 import {
   acceptPalletCustody,
   attachPalletDevices,
+  detachPalletDevices,
   createPallet,
   loadPallet,
   offerPalletCustody,
@@ -59,6 +60,11 @@ export class PalletContract extends ProvenaContract {
     return canonicalJson({ attachments: await attachPalletDevices(openTx(ctx), palletId, deviceIdsJson) });
   }
 
+  /** Detaches loggers from the pallet (custodian only); their readings naming it are refused from then on. */
+  async DetachDevices(ctx: Context, palletId: string, deviceIdsJson: string): Promise<string> {
+    return canonicalJson({ attachments: await detachPalletDevices(openTx(ctx), palletId, deviceIdsJson) });
+  }
+
   /** One pallet with its contents and history. */
   async GetPallet(ctx: Context, palletId: string): Promise<string> {
     const tx = openTx(ctx);
@@ -87,6 +93,10 @@ declareContract(
     AcceptCustody: { submit: true, params: { palletId: PALLET_ID } },
     RejectCustody: { submit: true, params: { palletId: PALLET_ID, reason: 'why, free text' } },
     AttachDevices: {
+      submit: true,
+      params: { palletId: PALLET_ID, deviceIdsJson: 'JSON array of 1 to 100 device ids' },
+    },
+    DetachDevices: {
       submit: true,
       params: { palletId: PALLET_ID, deviceIdsJson: 'JSON array of 1 to 100 device ids' },
     },

@@ -14,7 +14,7 @@ import {
   type PalletRecord,
   type PalletStep,
 } from './pallet.model';
-import { MAX_DEVICES_PER_CALL } from './attachment.service';
+import { markDetached, MAX_DEVICES_PER_CALL } from './attachment.service';
 import { offerReceiver } from './custody.service';
 import type { ShipmentRecord } from './shipment.model';
 import { loadShipment, requireNoOpenBreach, requireNotDelivered } from './shipment.state';
@@ -437,4 +437,32 @@ export async function attachPalletDevices(
     deviceIds,
   });
   return attached;
+}
+
+/**
+ * Detaches loggers from a pallet (custodian only): from then on their readings naming the pallet are refused
+ * SHIPMENT_MISMATCH. The attachment stays, marked detached, so the pallet's record shows when each logger was on
+ * it; a logger detached may be attached again, to this pallet or another.
+ * @throws {@link LedgerError} CONFLICT (not attached), NOT_FOUND, FORBIDDEN
+ */
+export async function detachPalletDevices(
+  tx: TxScope,
+  palletId: string,
+  deviceIdsJson: string,
+): Promise<PalletAttachmentRecord[]> {
+  const pallet = await onPallet(tx, palletId, 'detach devices from');
+  const deviceIds = parseIdList(deviceIdsJson, 'deviceIdsJson', MAX_DEVICES_PER_CALL);
+  const detached = await markDetached<PalletAttachmentRecord>(
+    tx,
+    deviceIds,
+    (deviceId) => palletAttachmentKey(tx.ctx.stub, pallet.palletId, deviceId),
+    `pallet ${pallet.palletId}`,
+  );
+  emitEvent(tx.ctx, LedgerEvent.PalletDevicesDetached, {
+    palletId: pallet.palletId,
+    custodianOrg: pallet.custodianOrg,
+    caseIds: [],
+    deviceIds,
+  });
+  return detached;
 }

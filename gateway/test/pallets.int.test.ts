@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { INestApplication } from '@nestjs/common';
 import request from 'supertest';
+import { openMqttRejectionFeed } from '@provena/iot-simulator';
 import { Topics } from '@provena/wire';
 import { startTestBroker, type TestBroker } from '../../test/support/mosquitto.harness';
 import { ApiKeyStore } from '../src/api/auth/api-key.store';
@@ -47,6 +48,7 @@ describe(`pallets: cases packed, carried and unpacked (${LEDGER_NAME})`, () => {
   const c2 = runId('case-2');
   const p1 = runId('pallet-1');
   const p2 = runId('pallet-2');
+  const p3 = runId('pallet-3');
   const logger = new TestDevice(runId('pallet-logger'));
   let key: { producer: string; carrier: string; auditor: string };
 
@@ -188,6 +190,43 @@ describe(`pallets: cases packed, carried and unpacked (${LEDGER_NAME})`, () => {
     for (const txId of [packed1.txId, unpacked.txId, accepted1.txId, packed2.txId, accepted2.txId]) {
       expect(trail.transactions[txId]).toMatchObject({ validationCode: 'VALID' });
       expect(trail.transactions[txId]?.blockNumber).not.toBeNull();
+    }
+  });
+
+  it('refuses, from its detach on, the readings of a logger detached from the pallet; only the custodian detaches', async () => {
+    await post('/pallets', key.producer, { palletId: p3 }).expect(201);
+    await post(`/pallets/${p3}/devices`, key.producer, { deviceIds: [logger.deviceId] }).expect(200);
+    const forbidden = await post(`/pallets/${p3}/devices/detach`, key.carrier, {
+      deviceIds: [logger.deviceId],
+    }).expect(403);
+    expect(forbidden.body).toMatchObject({ code: 'FORBIDDEN' });
+    const badBody = await post(`/pallets/${p3}/devices/detach`, key.producer, { deviceIds: [] }).expect(400);
+    expect(badBody.body).toMatchObject({ code: 'VALIDATION_FAILED', details: { field: 'deviceIds' } });
+
+    const detached = (
+      await post(`/pallets/${p3}/devices/detach`, key.producer, { deviceIds: [logger.deviceId] }).expect(200)
+    ).body as { txId: string; attachments: { status: string; detachedAtTxId: string }[] };
+    expect(detached.attachments).toEqual([
+      expect.objectContaining({ status: 'detached', detachedAtTxId: detached.txId }),
+    ]);
+    const again = await post(`/pallets/${p3}/devices/detach`, key.producer, {
+      deviceIds: [logger.deviceId],
+    }).expect(409);
+    expect(again.body).toMatchObject({ code: 'CONFLICT' });
+
+    const rejections = await openMqttRejectionFeed({
+      url: broker.url,
+      clientId: runId('pallets-rejections'),
+    });
+    try {
+      const refused: { seq: number | undefined; code: string }[] = [];
+      await rejections.watch([logger.deviceId], (n) => refused.push({ seq: n.seq, code: n.code }));
+      const late = logger.reading({ shipmentId: p3, measurements: { temperatureC: 5 } });
+      await publishAll(broker.url, [{ topic: Topics.readings(logger.deviceId), payload: late.payload }]);
+      await until(async () => refused.length > 0);
+      expect(refused).toEqual([{ seq: late.reading.seq, code: 'SHIPMENT_MISMATCH' }]);
+    } finally {
+      await rejections.close();
     }
   });
 });

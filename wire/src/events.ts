@@ -26,6 +26,7 @@ export const LedgerEvent = {
   PalletCustodyAccepted: 'PalletCustodyAccepted',
   PalletCustodyRejected: 'PalletCustodyRejected',
   PalletDevicesAttached: 'PalletDevicesAttached',
+  PalletDevicesDetached: 'PalletDevicesDetached',
   CommercialTermsRecorded: 'CommercialTermsRecorded',
 } as const;
 

@@ -410,7 +410,7 @@ describe('REST API over the in-memory ledger', () => {
                 ] as const,
             ),
       );
-      expect(writes.length).toBe(20);
+      expect(writes.length).toBe(21);
       const before = api.ledger.submitted.length;
       for (const [method, path] of writes) {
         const res = await api.http()[method as 'post'](path).set(as(keys.auditor)).send({}).expect(403);
@@ -610,6 +610,7 @@ describe('REST API over the in-memory ledger', () => {
           'POST /pallets/{palletId}/pack',
           'POST /pallets/{palletId}/unpack',
           'POST /pallets/{palletId}/devices',
+          'POST /pallets/{palletId}/devices/detach',
           'POST /pallets/{palletId}/custody/offer',
           'POST /pallets/{palletId}/custody/accept',
           'POST /pallets/{palletId}/custody/reject',

@@ -90,6 +90,19 @@ export class PalletsController {
     return this.pallets.attach(principal, palletId, body);
   }
 
+  @Post(':palletId/devices/detach')
+  @HttpCode(200)
+  @Roles('operator', 'admin')
+  @ApiWriteErrors()
+  @ApiOperation({ summary: 'Detach loggers from the pallet (pallet:DetachDevices)' })
+  detach(
+    @CurrentPrincipal() principal: Principal,
+    @IdParam('palletId') palletId: string,
+    @ValidBody(PalletDeviceListBody) body: PalletDeviceList,
+  ): Promise<WriteResponse> {
+    return this.pallets.detach(principal, palletId, body);
+  }
+
   @Post(':palletId/custody/offer')
   @HttpCode(200)
   @Roles('operator', 'admin')

@@ -3,7 +3,7 @@ import { IdSchema, idListSchema, textSchema } from '../validation/request.schema
 
 /** Cases one pack or unpack may name (the chaincode's MAX_CASES_PER_CALL). */
 export const MAX_CASES_PER_CALL = 100;
-/** Devices one attach may name (the chaincode's MAX_DEVICES_PER_CALL). */
+/** Devices one attach or detach may name (the chaincode's MAX_DEVICES_PER_CALL). */
 export const MAX_DEVICES_PER_CALL = 100;
 
 /** POST /pallets: the caller's organisation becomes owner and first custodian of an empty pallet. */
@@ -16,7 +16,7 @@ export const CaseListBody = z.strictObject({ caseIds: idListSchema(MAX_CASES_PER
 /** A validated `CaseListBody`. */
 export type CaseList = z.infer<typeof CaseListBody>;
 
-/** POST /pallets/:palletId/devices: loggers whose readings will name the pallet. */
+/** POST /pallets/:palletId/devices and /devices/detach: loggers whose readings name the pallet. */
 export const PalletDeviceListBody = z.strictObject({ deviceIds: idListSchema(MAX_DEVICES_PER_CALL) });
 /** A validated `PalletDeviceListBody`. */
 export type PalletDeviceList = z.infer<typeof PalletDeviceListBody>;

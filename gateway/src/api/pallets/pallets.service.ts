@@ -47,6 +47,11 @@ export class PalletsService {
     return this.#submit(principal, 'pallet:AttachDevices', [palletId, JSON.stringify(body.deviceIds)]);
   }
 
+  /** Detaches loggers from the pallet: their readings naming it are refused from then on. */
+  detach(principal: Principal, palletId: string, body: PalletDeviceList): Promise<WriteResponse> {
+    return this.#submit(principal, 'pallet:DetachDevices', [palletId, JSON.stringify(body.deviceIds)]);
+  }
+
   /** Offers custody of the pallet and its cases to another organisation. */
   offerCustody(principal: Principal, palletId: string, body: OfferPalletCustody): Promise<WriteResponse> {
     return this.#submit(principal, 'pallet:OfferCustody', [palletId, body.toOrg]);
