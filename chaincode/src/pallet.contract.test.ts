@@ -358,6 +358,31 @@ describe('pallets: cases packed, carried and unpacked', () => {
       expect(await breaches('C2')).toEqual([]);
     });
 
+    it("are listed under the pallet's own id, a page at a time, and stay there once the cases are unpacked", async () => {
+      await s.record(sign(logger, onPallet(1, 4), onPallet(2, 5), onPallet(3, 6)));
+      await unpack('P1', ['C1', 'C2']);
+      const page = (bookmark: string) =>
+        s.ledger.evaluate<{ items: { reading: { deviceId: string; seq: number } }[]; bookmark: string }>(
+          as.auditor,
+          contracts.reading,
+          'GetReadingsByPallet',
+          'P1',
+          '2',
+          bookmark,
+        );
+      const first = await page('');
+      const second = await page(first.bookmark);
+      expect([...first.items, ...second.items].map(({ reading: r }) => [r.deviceId, r.seq])).toEqual([
+        [logger.deviceId, 1],
+        [logger.deviceId, 2],
+        [logger.deviceId, 3],
+      ]);
+      expect(second.bookmark).toBe('');
+      await expect(
+        s.ledger.evaluate(as.auditor, contracts.reading, 'GetReadingsByPallet', 'P9', '10', ''),
+      ).rejects.toThrow(/^NOT_FOUND: pallet P9 does not exist/);
+    });
+
     it('are refused SHIPMENT_MISMATCH from a device not attached to the pallet', async () => {
       const recorded = await s.record(
         sign(logger2, reading(logger2.deviceId, 1, { shipmentId: 'P1', measuredAt: packedAt + 1 })),

@@ -6,6 +6,7 @@ import { parseIntegerArgument, requireId } from './input';
 import { LedgerError } from './ledger-error';
 import { readingKey } from './ledger-keys';
 import { parsePageSize, readRecord } from './ledger-state';
+import { loadPallet } from './pallet.service';
 import { ProvenaContract } from './provena-contract';
 import { deviceReadingsPage, shipmentReadingsPage, type ReadingPage } from './reading-index';
 import { recordReadings, type ReadingRecord } from './reading-ingest';
@@ -90,6 +91,21 @@ export class ReadingContract extends ProvenaContract {
       await shipmentReadingsPage(ctx, shipment.shipmentId, parsePageSize(pageSize), bookmark),
     );
   }
+
+  /**
+   * A pallet's readings: those its loggers recorded naming it (accepted while attached), in (device, sequence)
+   * order, a page at a time. They stay here after the cases they applied to are unpacked.
+   */
+  async GetReadingsByPallet(
+    ctx: Context,
+    palletId: string,
+    pageSize: string,
+    bookmark: string,
+  ): Promise<string> {
+    const pallet = await loadPallet(openTx(ctx), requireId(palletId, 'palletId'));
+    // Ingest indexes a pallet logger's readings under the pallet id in the shipments' index (ids never coincide).
+    return resolve(ctx, await shipmentReadingsPage(ctx, pallet.palletId, parsePageSize(pageSize), bookmark));
+  }
 }
 
 const PAGE_SIZE = 'positive integer, served at most 200';
@@ -124,6 +140,10 @@ declareContract(
     GetReadingsByShipment: {
       submit: false,
       params: { shipmentId: 'shipment id', pageSize: PAGE_SIZE, bookmark: BOOKMARK },
+    },
+    GetReadingsByPallet: {
+      submit: false,
+      params: { palletId: 'pallet id', pageSize: PAGE_SIZE, bookmark: BOOKMARK },
     },
   },
 );

@@ -116,6 +116,14 @@ describe(`pallets: cases packed, carried and unpacked (${LEDGER_NAME})`, () => {
       expect(breaches).toMatchObject([{ breachId, shipmentId: caseId, palletId: p1, disposition: null }]);
     }
 
+    // The pallet lists its logger's reading under its own id.
+    const onPallet = (await get(`/pallets/${p1}/readings`, key.auditor).expect(200)).body as {
+      items: { reading: { deviceId: string; seq: number } }[];
+    };
+    expect(onPallet.items.map((r) => [r.reading.deviceId, r.reading.seq])).toEqual([
+      [logger.deviceId, excursion.reading.seq],
+    ]);
+
     // A packed case does not change hands on its own.
     const alone = await post(`/shipments/${c2}/custody/offer`, key.producer, { toOrg: CARRIER }).expect(409);
     expect(alone.body).toMatchObject({ code: 'CONFLICT' });

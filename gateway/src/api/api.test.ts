@@ -611,6 +611,7 @@ describe('REST API over the in-memory ledger', () => {
           'POST /pallets/{palletId}/unpack',
           'POST /pallets/{palletId}/devices',
           'POST /pallets/{palletId}/devices/detach',
+          'GET /pallets/{palletId}/readings',
           'POST /pallets/{palletId}/custody/offer',
           'POST /pallets/{palletId}/custody/accept',
           'POST /pallets/{palletId}/custody/reject',

@@ -8,7 +8,7 @@ import { IdParam, Paging, ReadingRange, SeqParam } from '../validation/request.d
 import type { PageQuery, ReadingRangeQuery } from '../validation/request.schemas';
 import { ReadingsService } from './readings.service';
 
-/** Reading queries under their device and their shipment. Every key may read. */
+/** Reading queries under their device, their shipment and their pallet. Every key may read. */
 @ApiTags('readings')
 @ApiKeyProtected()
 @Controller()
@@ -43,5 +43,17 @@ export class ReadingsController {
     @Paging() page: PageQuery,
   ): Promise<LedgerRecord> {
     return this.readings.byShipment(principal, shipmentId, page);
+  }
+
+  @Get('pallets/:palletId/readings')
+  @ApiOperation({
+    summary: "A pallet's readings: its loggers' readings naming it (reading:GetReadingsByPallet)",
+  })
+  byPallet(
+    @CurrentPrincipal() principal: Principal,
+    @IdParam('palletId') palletId: string,
+    @Paging() page: PageQuery,
+  ): Promise<LedgerRecord> {
+    return this.readings.byPallet(principal, palletId, page);
   }
 }

@@ -29,6 +29,15 @@ export class ReadingsService {
     ]);
   }
 
+  /** A pallet's readings (its loggers' readings naming it) in (device, sequence number) order. */
+  byPallet(principal: Principal, palletId: string, page: PageQuery): Promise<LedgerRecord> {
+    return this.ledger.evaluate(actorOf(principal), 'reading:GetReadingsByPallet', [
+      palletId,
+      String(page.pageSize),
+      page.bookmark,
+    ]);
+  }
+
   /** One reading with its signature, hash and recording transaction. */
   get(principal: Principal, deviceId: string, seq: number): Promise<LedgerRecord> {
     return this.ledger.evaluate(actorOf(principal), 'reading:GetReading', [deviceId, String(seq)]);
