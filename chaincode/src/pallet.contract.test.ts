@@ -1,7 +1,7 @@
 import { LedgerEvent } from '@provena/wire';
 import { palletKey } from './ledger-keys';
 import { PalletContract } from './pallet.contract';
-import type { PalletRecord } from './pallet.model';
+import type { PalletAttachmentRecord, PalletRecord } from './pallet.model';
 import type { ShipmentProvenance } from './provenance.query';
 import type { IngestSummary } from './reading-ingest';
 import type { TestIdentity } from './testing/in-memory-context';
@@ -44,7 +44,14 @@ describe('pallets: cases packed, carried and unpacked', () => {
   };
   const getShipment = (id: string) =>
     s.ledger.evaluate<ShipmentRecord>(as.auditor, shipment, 'GetShipment', id);
-  const getPallet = (id: string) => s.ledger.evaluate<PalletRecord>(as.auditor, pallet, 'GetPallet', id);
+  const getPallet = (id: string) =>
+    s.ledger.evaluate<PalletRecord & { attachments: PalletAttachmentRecord[] }>(
+      as.auditor,
+      pallet,
+      'GetPallet',
+      id,
+    );
+  const loggersOf = async (id: string) => (await getPallet(id)).attachments;
   const breaches = async (id: string) =>
     (await s.ledger.evaluate<ShipmentProvenance>(as.auditor, shipment, 'GetShipmentProvenance', id)).breaches;
 
@@ -411,6 +418,9 @@ describe('pallets: cases packed, carried and unpacked', () => {
         name: LedgerEvent.PalletDevicesDetached,
         payload: { palletId: 'P1', deviceIds: [logger.deviceId] },
       });
+      expect((await loggersOf('P1')).map((a) => [a.deviceId, a.status, a.detachedAtTxId])).toEqual([
+        [logger.deviceId, 'detached', detached.txId],
+      ]);
 
       await s.ledger.submit(
         as.producerOperator,
@@ -420,6 +430,9 @@ describe('pallets: cases packed, carried and unpacked', () => {
         JSON.stringify([logger.deviceId]),
       );
       expect((await s.record(sign(logger, onPallet(3, 4)))).result).toMatchObject({ accepted: 1 });
+      expect((await loggersOf('P1')).map((a) => [a.deviceId, a.status, a.detachedAtTxId])).toEqual([
+        [logger.deviceId, 'attached', null],
+      ]);
     });
 
     it('are detached by the custodian only, and only when attached', async () => {

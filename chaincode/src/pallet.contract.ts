@@ -2,6 +2,9 @@ import type { Context } from 'fabric-contract-api';
 import { canonicalJson } from '@provena/wire';
 import { declareContract } from './contract-surface';
 import { requireId } from './input';
+import { KeyType } from './ledger-keys';
+import { decodeRecord, scanPartial } from './ledger-state';
+import type { PalletAttachmentRecord } from './pallet.model';
 import { ProvenaContract } from './provena-contract';
 import {
   acceptPalletCustody,
@@ -65,10 +68,13 @@ export class PalletContract extends ProvenaContract {
     return canonicalJson({ attachments: await detachPalletDevices(openTx(ctx), palletId, deviceIdsJson) });
   }
 
-  /** One pallet with its contents and history. */
+  /** One pallet with its contents and history, and its loggers, attached now or before (`attachments`). */
   async GetPallet(ctx: Context, palletId: string): Promise<string> {
-    const tx = openTx(ctx);
-    return canonicalJson(await loadPallet(tx, requireId(palletId, 'palletId')));
+    const pallet = await loadPallet(openTx(ctx), requireId(palletId, 'palletId'));
+    const attachments = (await scanPartial(ctx, KeyType.PalletAttachment, [pallet.palletId])).map((e) =>
+      decodeRecord<PalletAttachmentRecord>(e.key, e.value),
+    );
+    return canonicalJson({ ...pallet, attachments });
   }
 }
 

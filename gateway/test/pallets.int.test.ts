@@ -221,6 +221,16 @@ describe(`pallets: cases packed, carried and unpacked (${LEDGER_NAME})`, () => {
       deviceIds: [logger.deviceId],
     }).expect(409);
     expect(again.body).toMatchObject({ code: 'CONFLICT' });
+    const listed = (await get(`/pallets/${p3}`, key.auditor).expect(200)).body as {
+      attachments: { deviceId: string; status: string; detachedAtTxId: string | null }[];
+    };
+    expect(listed.attachments).toEqual([
+      expect.objectContaining({
+        deviceId: logger.deviceId,
+        status: 'detached',
+        detachedAtTxId: detached.txId,
+      }),
+    ]);
 
     const rejections = await openMqttRejectionFeed({
       url: broker.url,

@@ -43,7 +43,7 @@ export class PalletsController {
   }
 
   @Get(':palletId')
-  @ApiOperation({ summary: 'One pallet with its contents and history (pallet:GetPallet)' })
+  @ApiOperation({ summary: 'One pallet with its contents, history and loggers (pallet:GetPallet)' })
   get(
     @CurrentPrincipal() principal: Principal,
     @IdParam('palletId') palletId: string,
