@@ -52,6 +52,8 @@ describe('pallets: cases packed, carried and unpacked', () => {
       id,
     );
   const loggersOf = async (id: string) => (await getPallet(id)).attachments;
+  const attach = (palletId: string, deviceIds: string[]) =>
+    s.ledger.submit(as.producerOperator, pallet, 'AttachDevices', palletId, JSON.stringify(deviceIds));
   const breaches = async (id: string) =>
     (await s.ledger.evaluate<ShipmentProvenance>(as.auditor, shipment, 'GetShipmentProvenance', id)).breaches;
 
@@ -89,6 +91,29 @@ describe('pallets: cases packed, carried and unpacked', () => {
       await expect(create('P1')).rejects.toThrow(/^ALREADY_EXISTS: pallet P1 already exists/);
       await expect(create('C1')).rejects.toThrow(/^ALREADY_EXISTS: C1 is a shipment id/);
       await expect(s.createShipment('P1')).rejects.toThrow(/^ALREADY_EXISTS: P1 is a pallet id/);
+    });
+
+    it('lists pallets in id order, a page at a time, without the loggers or any other record', async () => {
+      await create('P3', as.carrierOperator);
+      await create('P2');
+      await attach('P1', [logger.deviceId]);
+      const list = (pageSize: string, bookmark: string) =>
+        s.ledger.evaluate<{ items: PalletRecord[]; bookmark: string }>(
+          as.auditor,
+          pallet,
+          'ListPallets',
+          pageSize,
+          bookmark,
+        );
+      const first = await list('2', '');
+      const second = await list('2', first.bookmark);
+      expect([...first.items, ...second.items].map((p) => [p.palletId, p.custodianOrg])).toEqual([
+        ['P1', PRODUCER],
+        ['P2', PRODUCER],
+        ['P3', CARRIER],
+      ]);
+      expect(second.bookmark).toBe('');
+      await expect(list('0', '')).rejects.toThrow(/^INVALID_ARGUMENT/);
     });
 
     it('refuses auditors and malformed arguments', async () => {
@@ -291,13 +316,7 @@ describe('pallets: cases packed, carried and unpacked', () => {
     let packedAt: number;
 
     beforeEach(async () => {
-      await s.ledger.submit(
-        as.producerOperator,
-        pallet,
-        'AttachDevices',
-        'P1',
-        JSON.stringify([logger.deviceId]),
-      );
+      await attach('P1', [logger.deviceId]);
       const packed = await pack('P1', ['C1', 'C2']);
       packedAt = packed.result.pallet.history.at(-1)!.at;
     });
@@ -422,13 +441,7 @@ describe('pallets: cases packed, carried and unpacked', () => {
         [logger.deviceId, 'detached', detached.txId],
       ]);
 
-      await s.ledger.submit(
-        as.producerOperator,
-        pallet,
-        'AttachDevices',
-        'P1',
-        JSON.stringify([logger.deviceId]),
-      );
+      await attach('P1', [logger.deviceId]);
       expect((await s.record(sign(logger, onPallet(3, 4)))).result).toMatchObject({ accepted: 1 });
       expect((await loggersOf('P1')).map((a) => [a.deviceId, a.status, a.detachedAtTxId])).toEqual([
         [logger.deviceId, 'attached', null],
@@ -452,13 +465,7 @@ describe('pallets: cases packed, carried and unpacked', () => {
 
   describe('provenance', () => {
     it("lists the pallets a case travelled on, in order, with pack, unpack, custody and the loggers' readings", async () => {
-      await s.ledger.submit(
-        as.producerOperator,
-        pallet,
-        'AttachDevices',
-        'P1',
-        JSON.stringify([logger.deviceId]),
-      );
+      await attach('P1', [logger.deviceId]);
       const packed1 = await pack('P1', ['C1', 'C2']);
       const at = packed1.result.pallet.history.at(-1)!.at;
       await s.record(

@@ -3,8 +3,8 @@ import { canonicalJson } from '@provena/wire';
 import { declareContract } from './contract-surface';
 import { requireId } from './input';
 import { KeyType } from './ledger-keys';
-import { decodeRecord, scanPartial } from './ledger-state';
-import type { PalletAttachmentRecord } from './pallet.model';
+import { decodeRecord, parsePageSize, readPage, scanPartial } from './ledger-state';
+import type { PalletAttachmentRecord, PalletRecord } from './pallet.model';
 import { ProvenaContract } from './provena-contract';
 import {
   acceptPalletCustody,
@@ -68,6 +68,21 @@ export class PalletContract extends ProvenaContract {
     return canonicalJson({ attachments: await detachPalletDevices(openTx(ctx), palletId, deviceIdsJson) });
   }
 
+  /** Pallets in id order, a page at a time (the records, without their loggers). */
+  async ListPallets(ctx: Context, pageSize: string, bookmark: string): Promise<string> {
+    openTx(ctx);
+    const page = await readPage(
+      ctx,
+      { kind: 'partial', objectType: KeyType.Pallet, attributes: [] },
+      parsePageSize(pageSize),
+      bookmark,
+    );
+    return canonicalJson({
+      ...page,
+      items: page.items.map((e) => decodeRecord<PalletRecord>(e.key, e.value)),
+    });
+  }
+
   /** One pallet with its contents and history, and its loggers, attached now or before (`attachments`). */
   async GetPallet(ctx: Context, palletId: string): Promise<string> {
     const pallet = await loadPallet(openTx(ctx), requireId(palletId, 'palletId'));
@@ -105,6 +120,13 @@ declareContract(
     DetachDevices: {
       submit: true,
       params: { palletId: PALLET_ID, deviceIdsJson: 'JSON array of 1 to 100 device ids' },
+    },
+    ListPallets: {
+      submit: false,
+      params: {
+        pageSize: 'positive integer, served at most 200',
+        bookmark: 'from the previous page; "" first',
+      },
     },
     GetPallet: { submit: false, params: { palletId: PALLET_ID } },
   },

@@ -159,6 +159,19 @@ describe(`pallets: cases packed, carried and unpacked (${LEDGER_NAME})`, () => {
     };
     const accepted2 = await handOver(p2, key.carrier, key.producer, PRODUCER);
 
+    // Listed in id order, page by page (the ledger may hold other test files' pallets too).
+    const listed: string[] = [];
+    let bookmark = '';
+    do {
+      const page = (
+        await get(`/pallets?pageSize=50&bookmark=${encodeURIComponent(bookmark)}`, key.auditor).expect(200)
+      ).body as { items: { palletId: string }[]; bookmark: string };
+      listed.push(...page.items.map((p) => p.palletId));
+      bookmark = page.bookmark;
+    } while (bookmark !== '');
+    expect(listed).toEqual([...listed].sort());
+    expect(listed).toEqual(expect.arrayContaining([p1, p2]));
+
     const pallet2 = (await get(`/pallets/${p2}`, key.auditor).expect(200)).body as {
       custodianOrg: string;
       contents: { caseId: string }[];

@@ -606,6 +606,7 @@ describe('REST API over the in-memory ledger', () => {
           'GET /shipments/{shipmentId}/commercial-terms/hash',
           'POST /shipments/{shipmentId}/commercial-terms/verification',
           'POST /pallets',
+          'GET /pallets',
           'GET /pallets/{palletId}',
           'POST /pallets/{palletId}/pack',
           'POST /pallets/{palletId}/unpack',

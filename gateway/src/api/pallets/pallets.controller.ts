@@ -5,8 +5,8 @@ import { CurrentPrincipal } from '../auth/current-principal.decorator';
 import type { Principal } from '../auth/principal';
 import { Roles } from '../auth/roles.decorator';
 import type { LedgerRecord, WriteResponse } from '../ledger-response';
-import { IdParam, ValidBody } from '../validation/request.decorators';
-import { EmptyBodySchema } from '../validation/request.schemas';
+import { IdParam, Paging, ValidBody } from '../validation/request.decorators';
+import { EmptyBodySchema, type PageQuery } from '../validation/request.schemas';
 import {
   CaseListBody,
   CreatePalletBody,
@@ -40,6 +40,12 @@ export class PalletsController {
     @ValidBody(CreatePalletBody) body: CreatePallet,
   ): Promise<WriteResponse> {
     return this.pallets.create(principal, body);
+  }
+
+  @Get()
+  @ApiOperation({ summary: 'List pallets in id order (pallet:ListPallets)' })
+  list(@CurrentPrincipal() principal: Principal, @Paging() page: PageQuery): Promise<LedgerRecord> {
+    return this.pallets.list(principal, page);
   }
 
   @Get(':palletId')

@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { LEDGER, type LedgerPort } from '../../ledger/ledger.port';
 import { actorOf, type Principal } from '../auth/principal';
 import { writeResponse, type LedgerRecord, type WriteResponse } from '../ledger-response';
+import type { PageQuery } from '../validation/request.schemas';
 import type {
   CaseList,
   CreatePallet,
@@ -40,6 +41,14 @@ export class PalletsService {
   /** Takes cases off the pallet. */
   unpack(principal: Principal, palletId: string, body: CaseList): Promise<WriteResponse> {
     return this.#submit(principal, 'pallet:UnpackCases', [palletId, JSON.stringify(body.caseIds)]);
+  }
+
+  /** Pallets in id order, a page at a time. */
+  list(principal: Principal, page: PageQuery): Promise<LedgerRecord> {
+    return this.ledger.evaluate(actorOf(principal), 'pallet:ListPallets', [
+      String(page.pageSize),
+      page.bookmark,
+    ]);
   }
 
   /** Attaches loggers to the pallet. */
