@@ -129,6 +129,7 @@ describe.each([
         ['GetReading', ['EVALUATE']],
         ['GetReadingsByDevice', ['EVALUATE']],
         ['GetReadingsByShipment', ['EVALUATE']],
+        ['GetReadingsByPallet', ['EVALUATE']],
       ]);
       expect(Object.keys(metadata.contracts)).toEqual(
         expect.arrayContaining(['device', 'shipment', 'reading']),
