@@ -7,7 +7,7 @@ import { loadDevice } from './device.state';
 import { parseIntegerArgument, requireId, requireText } from './input';
 import { LedgerError } from './ledger-error';
 import { deviceKey, KeyType } from './ledger-keys';
-import { decodeRecord, emitEvent, parsePageSize, readPage, readRecord, writeRecord } from './ledger-state';
+import { emitEvent, readRecord, readRecordPage, writeRecord } from './ledger-state';
 import { ProvenaContract } from './provena-contract';
 import { openTx, type TxScope } from './tx-scope';
 
@@ -78,16 +78,7 @@ export class DeviceContract extends ProvenaContract {
   /** Devices in id order, a page at a time; pass the returned bookmark to get the next page ("" for the first). */
   async ListDevices(ctx: Context, pageSize: string, bookmark: string): Promise<string> {
     openTx(ctx);
-    const page = await readPage(
-      ctx,
-      { kind: 'partial', objectType: KeyType.Device, attributes: [] },
-      parsePageSize(pageSize),
-      bookmark,
-    );
-    return canonicalJson({
-      ...page,
-      items: page.items.map((e) => decodeRecord<DeviceRecord>(e.key, e.value)),
-    });
+    return canonicalJson(await readRecordPage<DeviceRecord>(ctx, KeyType.Device, pageSize, bookmark));
   }
 
   /**

@@ -271,6 +271,26 @@ export async function readPage(
   };
 }
 
+/**
+ * One page of every record of one key type (`objectType`), in key order, decoded: what a List transaction
+ * returns. `pageSize` and `bookmark` are the transaction's own arguments. Evaluate only, as {@link readPage}.
+ * @throws {@link LedgerError} INVALID_ARGUMENT for a bad page size or a bookmark of another query.
+ */
+export async function readRecordPage<T>(
+  ctx: Context,
+  objectType: string,
+  pageSize: string,
+  bookmark: string,
+): Promise<Page<T>> {
+  const page = await readPage(
+    ctx,
+    { kind: 'partial', objectType, attributes: [] },
+    parsePageSize(pageSize),
+    bookmark,
+  );
+  return { ...page, items: page.items.map((e) => decodeRecord<T>(e.key, e.value)) };
+}
+
 /** A Fabric timestamp as Unix milliseconds. Transaction timestamps carry `seconds` as a Long, history as a number. */
 export function timestampMs(ts: { seconds: number | { toNumber(): number }; nanos: number }): number {
   const seconds = typeof ts.seconds === 'number' ? ts.seconds : ts.seconds.toNumber();

@@ -3,16 +3,17 @@ import { canonicalJson } from '@provena/wire';
 import { declareContract } from './contract-surface';
 import { requireId } from './input';
 import { KeyType } from './ledger-keys';
-import { decodeRecord, parsePageSize, readPage, scanPartial } from './ledger-state';
-import type { PalletAttachmentRecord, PalletRecord } from './pallet.model';
+import { readRecordPage } from './ledger-state';
+import type { PalletRecord } from './pallet.model';
 import { ProvenaContract } from './provena-contract';
 import {
   acceptPalletCustody,
   attachPalletDevices,
-  detachPalletDevices,
   createPallet,
+  detachPalletDevices,
   loadPallet,
   offerPalletCustody,
+  palletAttachments,
   packCases,
   rejectPalletCustody,
   unpackCases,
@@ -71,25 +72,13 @@ export class PalletContract extends ProvenaContract {
   /** Pallets in id order, a page at a time (the records, without their loggers). */
   async ListPallets(ctx: Context, pageSize: string, bookmark: string): Promise<string> {
     openTx(ctx);
-    const page = await readPage(
-      ctx,
-      { kind: 'partial', objectType: KeyType.Pallet, attributes: [] },
-      parsePageSize(pageSize),
-      bookmark,
-    );
-    return canonicalJson({
-      ...page,
-      items: page.items.map((e) => decodeRecord<PalletRecord>(e.key, e.value)),
-    });
+    return canonicalJson(await readRecordPage<PalletRecord>(ctx, KeyType.Pallet, pageSize, bookmark));
   }
 
   /** One pallet with its contents and history, and its loggers, attached now or before (`attachments`). */
   async GetPallet(ctx: Context, palletId: string): Promise<string> {
     const pallet = await loadPallet(openTx(ctx), requireId(palletId, 'palletId'));
-    const attachments = (await scanPartial(ctx, KeyType.PalletAttachment, [pallet.palletId])).map((e) =>
-      decodeRecord<PalletAttachmentRecord>(e.key, e.value),
-    );
-    return canonicalJson({ ...pallet, attachments });
+    return canonicalJson({ ...pallet, attachments: await palletAttachments(ctx, pallet.palletId) });
   }
 }
 

@@ -1,10 +1,11 @@
+import type { Context } from 'fabric-contract-api';
 import { LedgerErrorCode, LedgerEvent } from '@provena/wire';
 import { authorize, requireMemberOf, requireWriter } from './access';
 import { loadDevice } from './device.state';
 import { parseIdList, requireId, requireText } from './input';
 import { LedgerError } from './ledger-error';
-import { palletAttachmentKey, palletKey, shipmentKey } from './ledger-keys';
-import { emitEvent, readRecord, writeRecord } from './ledger-state';
+import { KeyType, palletAttachmentKey, palletKey, shipmentKey } from './ledger-keys';
+import { decodeRecord, emitEvent, readRecord, scanPartial, writeRecord } from './ledger-state';
 import {
   MAX_CASES_PER_CALL,
   MAX_CASES_PER_PALLET,
@@ -43,6 +44,13 @@ function step(
     txId: tx.txId,
     at: tx.nowMs,
   };
+}
+
+/** Every logger that was ever attached to the pallet, attached now or detached, in device id order. */
+export async function palletAttachments(ctx: Context, palletId: string): Promise<PalletAttachmentRecord[]> {
+  return (await scanPartial(ctx, KeyType.PalletAttachment, [palletId])).map((e) =>
+    decodeRecord<PalletAttachmentRecord>(e.key, e.value),
+  );
 }
 
 // The custodian's acts; auditors are refused FORBIDDEN whatever the id.

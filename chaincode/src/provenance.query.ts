@@ -7,7 +7,8 @@ import {
   type PalletTrip,
   type ShipmentRecord,
 } from './shipment.model';
-import type { PalletAttachmentRecord, PalletRecord, PalletStep } from './pallet.model';
+import type { PalletRecord, PalletStep } from './pallet.model';
+import { palletAttachments } from './pallet.service';
 import { parseJsonArgument, requireId, requireInteger, requireObject, requireOneOf } from './input';
 import { LedgerError } from './ledger-error';
 import {
@@ -62,11 +63,7 @@ async function palletTrips(
   const views: PalletTripView[] = [];
   for (const trip of shipment.palletTrips ?? []) {
     const pallet = await readRecord<PalletRecord>(ctx, palletKey(ctx.stub, trip.palletId));
-    const loggers = new Set(
-      (await scanPartial(ctx, KeyType.PalletAttachment, [trip.palletId])).map(
-        (e) => decodeRecord<PalletAttachmentRecord>(e.key, e.value).deviceId,
-      ),
-    );
+    const loggers = new Set((await palletAttachments(ctx, trip.palletId)).map((a) => a.deviceId));
     const until = trip.unpackedAt ?? Number.MAX_SAFE_INTEGER;
     views.push({
       ...trip,

@@ -19,7 +19,7 @@ import {
 import { requireId } from './input';
 import { LedgerError } from './ledger-error';
 import { KeyType, palletKey, shipmentKey } from './ledger-keys';
-import { decodeRecord, emitEvent, parsePageSize, readPage, readRecord, writeRecord } from './ledger-state';
+import { emitEvent, readRecord, readRecordPage, writeRecord } from './ledger-state';
 import { recordHistory, shipmentProvenance } from './provenance.query';
 import { ProvenaContract } from './provena-contract';
 import { parseShipmentInput, type ShipmentRecord } from './shipment.model';
@@ -187,16 +187,7 @@ export class ShipmentContract extends ProvenaContract {
   /** Shipments in id order, a page at a time. */
   async ListShipments(ctx: Context, pageSize: string, bookmark: string): Promise<string> {
     openTx(ctx);
-    const page = await readPage(
-      ctx,
-      { kind: 'partial', objectType: KeyType.Shipment, attributes: [] },
-      parsePageSize(pageSize),
-      bookmark,
-    );
-    return canonicalJson({
-      ...page,
-      items: page.items.map((e) => decodeRecord<ShipmentRecord>(e.key, e.value)),
-    });
+    return canonicalJson(await readRecordPage<ShipmentRecord>(ctx, KeyType.Shipment, pageSize, bookmark));
   }
 
   /** Custody chain, attachments, breaches with dispositions and reading counts per device, with transaction ids. */
