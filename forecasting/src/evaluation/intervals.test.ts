@@ -1,4 +1,11 @@
-import { conformalQuantile, intervalWidths, localScale, quantile } from './intervals';
+import {
+  conformalQuantile,
+  intervalWidths,
+  localScale,
+  PHASE_PROFILE_WEIGHT,
+  phaseProfile,
+  quantile,
+} from './intervals';
 
 describe('quantile', () => {
   it("interpolates linearly between order statistics (R's type 7)", () => {
@@ -159,6 +166,103 @@ describe('intervalWidths with validation origins (locally weighted conformal)', 
     ];
     expect(intervalWidths(residuals, 0.8, 3, history, 1, [20, 30, 47])).toEqual(
       intervalWidths(residuals, 0.8, 3, history, 1),
+    );
+  });
+});
+
+describe('phaseProfile', () => {
+  it("is each phase's mean score over the average of the phases, shrunk halfway toward 1", () => {
+    // Period 2, origins 10 and 11: origin 10's steps fall on phases 0 1 0 1, origin 11's on 1 0 1 0.
+    const profile = phaseProfile(
+      [
+        [3, 1, 3, 1],
+        [1, 3, 1, 3],
+      ],
+      [10, 11],
+      2,
+    );
+    // Phase 0 sees only 3s, phase 1 only 1s: ratios 1.5 and 0.5 of the average 2.
+    expect(PHASE_PROFILE_WEIGHT).toBe(0.5);
+    expect(profile[0]).toBeCloseTo(1.25, 12);
+    expect(profile[1]).toBeCloseTo(0.75, 12);
+  });
+
+  it('takes no phase as calmer than a quarter of the average, and is all 1s without errors', () => {
+    const profile = phaseProfile([[0, 4, 0, 4]], [0], 2);
+    expect(profile[0]).toBeCloseTo(1 - PHASE_PROFILE_WEIGHT + PHASE_PROFILE_WEIGHT * 0.25, 12);
+    expect(phaseProfile([[0, 0, 0, 0]], [0], 2)).toEqual([1, 1]);
+  });
+});
+
+describe('intervalWidths where the season recurs within the horizon (phase profile)', () => {
+  /**
+   * Noise around a fixed level whose spread depends on the phase of a season of 4: `busy` at phase 0, 1 elsewhere,
+   * forecast by the level itself, six validation origins half a horizon (one season) apart. Returns the coverage of the
+   * 80 % intervals on the next horizon's busy and quiet phases over many simulated series, and the last series'
+   * widths (the history is 96 values, so the forecast's first step falls on phase 0, the busy one).
+   */
+  function simulate(
+    busy: number,
+    widthsOf: typeof intervalWidths,
+  ): { busy: number; quiet: number; lastWidths: number[] } {
+    const next = gaussian(20261207);
+    const period = 4;
+    const horizon = 8;
+    const length = 96;
+    const sigma = (t: number): number => (t % period === 0 ? busy : 1);
+    const inside = { busy: 0, quiet: 0 };
+    const total = { busy: 0, quiet: 0 };
+    let lastWidths: number[] = [];
+    for (let trial = 0; trial < 400; trial++) {
+      const values = Array.from({ length: length + horizon }, (_, t) => 100 + sigma(t) * next());
+      const origins: number[] = [];
+      for (let k = 5; k >= 0; k--) origins.push(length - horizon - k * (horizon / 2));
+      const residuals = origins.map((o) => values.slice(o, o + horizon).map((v) => v - 100));
+      const widths = widthsOf(residuals, 0.8, horizon, values.slice(0, length), period, origins);
+      lastWidths = widths;
+      for (let h = 0; h < horizon; h++) {
+        const kind = (length + h) % period === 0 ? 'busy' : 'quiet';
+        if (Math.abs(values[length + h]! - 100) <= widths[h]!) inside[kind]++;
+        total[kind]++;
+      }
+    }
+    return { busy: inside.busy / total.busy, quiet: inside.quiet / total.quiet, lastWidths };
+  }
+
+  it('widens the busy phase and narrows the quiet ones, both nearer the level than one width for all', () => {
+    const profiled = simulate(4, intervalWidths);
+    // One width for all: a season of 1 (no profile), the same errors.
+    const flat = simulate(4, (r, level, horizon, history, _period, origins) =>
+      intervalWidths(r, level, horizon, history, 1, origins),
+    );
+    // Measured: one width 73.4 % busy, 98.8 % quiet; profiled 76.9 % busy, 94.3 % quiet. Shrunk halfway, the
+    // profile corrects part of the difference, not all of it.
+    expect(flat.busy).toBeLessThan(0.75);
+    expect(flat.quiet).toBeGreaterThan(0.97);
+    expect(profiled.busy).toBeGreaterThan(flat.busy + 0.02);
+    expect(profiled.quiet).toBeLessThan(flat.quiet - 0.03);
+    // Within the second season, the busy step's band is the widest.
+    const [busyStep, ...quietSteps] = profiled.lastWidths.slice(4);
+    for (const quiet of quietSteps) expect(busyStep).toBeGreaterThan(quiet);
+  });
+
+  it('leaves the widths as they were on noise whose spread does not depend on the phase', () => {
+    const profiled = simulate(1, intervalWidths);
+    // Measured: 83.6 % on the phases labelled busy, 84.5 % on the rest.
+    expect(profiled.busy).toBeGreaterThan(0.77);
+    expect(profiled.quiet).toBeGreaterThan(0.77);
+    expect(profiled.quiet).toBeLessThan(0.87);
+  });
+
+  it('uses no profile where the horizon is shorter than two seasons', () => {
+    const residuals = [
+      [1, -2, 3, 1, 5],
+      [-2, 4, -1, 2, 0],
+      [3, 6, 2, -1, 1],
+    ];
+    const history = Array.from({ length: 40 }, (_, t) => 10 + ((t * 7) % 5));
+    expect(intervalWidths(residuals, 0.8, 5, history, 4, [20, 25, 30])).toEqual(
+      intervalWidths(residuals, 0.8, 5, history, 1, [20, 25, 30]),
     );
   });
 });
