@@ -86,7 +86,8 @@ export function phaseProfile(
  * (`residuals[k][h]`: the error at step h from validation origin k, made by a forecast that did not see origin k's
  * future). A few origins cannot give each step its own quantile, so each step pools its neighbours, from half to
  * twice its distance (steps ⌊h/2⌋ .. 2h+1, counting from 0), and takes the conformal `level` quantile of their
- * absolute errors; the widths are then made non-decreasing, as uncertainty does not shrink further out.
+ * absolute errors; the widths are then made non-decreasing, as uncertainty does not shrink further out (on the
+ * phase-free scale where a phase profile applies, below).
  *
  * Given `origins` (where in `history` each validation origin's forecast started, one per residual row), the errors
  * are normalised first (locally weighted split conformal): each origin's absolute errors are divided by the
