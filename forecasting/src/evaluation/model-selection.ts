@@ -117,6 +117,15 @@ export interface SelectedForecast {
   readonly plausible: { readonly low: number; readonly high: number };
   /** What identifies the model: its members' fitted parameters and the configuration. */
   readonly model: { kind: string; config: Record<string, unknown>; weights: Record<string, unknown> };
+  /**
+   * What the intervals were calibrated on: the combination's own errors (actual − point) at each validation origin
+   * it was scored at with that origin left out, and where in the history each of those forecasts started. Not
+   * published; `npm run bench:intervals` records them to re-apply a changed interval rule without refitting.
+   */
+  readonly calibration: {
+    readonly errors: readonly (readonly number[])[];
+    readonly origins: readonly number[];
+  };
 }
 
 /**
@@ -364,6 +373,7 @@ export function selectAndForecast(
     fallback,
     refused,
     plausible: range,
+    calibration: { errors: residuals, origins: residualOrigins },
     model: {
       kind,
       config: {
