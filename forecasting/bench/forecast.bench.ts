@@ -10,6 +10,7 @@ import {
   co2,
   departuresPerAirport,
   employmentBySector,
+  panelTestOrigins,
   unemploymentByIndustry,
   type Panel,
 } from './public-panels';
@@ -247,7 +248,7 @@ async function main(): Promise<void> {
     ];
     for (const panel of panels) {
       if (only && only !== 'public' && !panel.name.toLowerCase().includes(only)) continue;
-      const origins = testOrigins || (panel.series[0]!.values.length > 400 ? 10 : 3);
+      const origins = panelTestOrigins(panel, testOrigins);
       const summary = summarisePanel(
         panel.name,
         panel.series.map((s) =>

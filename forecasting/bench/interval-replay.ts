@@ -2,7 +2,8 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { coverageBootstrapInterval, type SeriesCoverage } from '../src/evaluation/coverage-interval';
-import { intervalWidths } from '../src/evaluation/intervals';
+import { backtestOrigins } from '../src/evaluation/backtest';
+import { intervalBounds, intervalWidths } from '../src/evaluation/intervals';
 import {
   classicalMembers,
   defaultSelectionOptions,
@@ -11,7 +12,13 @@ import {
 import { seasonPeriod } from '../src/series/time-series';
 import { EXTRA_PERIODS } from './m4-bench';
 import { readM4Panel } from './m4-panels';
-import { co2, departuresPerAirport, employmentBySector, unemploymentByIndustry } from './public-panels';
+import {
+  co2,
+  departuresPerAirport,
+  employmentBySector,
+  panelTestOrigins,
+  unemploymentByIndustry,
+} from './public-panels';
 
 // `npm run bench:intervals -- record <weekly|hourly|public|public-all>` forecasts every test case of a panel once
 // and keeps what its intervals were calibrated on (the validation errors and origins, the point, the actual
@@ -79,15 +86,13 @@ async function record(part: string): Promise<Recorded[]> {
   const panels = [unemploymentByIndustry(), employmentBySector(), co2(), await departuresPerAirport()];
   for (const panel of panels) {
     for (const s of panel.series) {
-      // The bench's origins: half a horizon apart, 3 (10 for the long CO2 series) or every one the series allows.
       const horizon = panel.horizon;
       const period = seasonPeriod(s.step);
       const options = defaultSelectionOptions(horizon, period);
       const members = classicalMembers(period, options.extraPeriods);
-      const testOrigins = part === 'public-all' ? 100 : s.values.length > 400 ? 10 : 3;
-      for (let k = testOrigins - 1; k >= 0; k--) {
-        const origin = s.values.length - horizon - k * Math.round(horizon / 2);
-        if (origin < 2 * period + horizon) continue;
+      const testOrigins = panelTestOrigins(panel, part === 'public-all' ? 100 : 0);
+      const spacing = { horizon, period, testOrigins, originSpacing: Math.round(horizon / 2) };
+      for (const origin of backtestOrigins(s.values.length, spacing)) {
         const history = s.values.slice(0, origin);
         const actual = s.values.slice(origin, origin + horizon);
         out.push(recordOne(panel.name, s.id, s.values.length - origin, history, actual, options, members));
@@ -101,7 +106,10 @@ async function record(part: string): Promise<Recorded[]> {
 /** Coverage of the current rule's intervals on recorded forecasts, per panel, as the bench reports it. */
 function replay(recorded: readonly Recorded[]): void {
   const panels = new Map<string, Recorded[]>();
-  for (const r of recorded) panels.set(r.panel, [...(panels.get(r.panel) ?? []), r]);
+  for (const r of recorded) {
+    if (!panels.has(r.panel)) panels.set(r.panel, []);
+    panels.get(r.panel)!.push(r);
+  }
   for (const [panel, cases] of panels) {
     const bySeries = new Map<
       string,
@@ -113,11 +121,10 @@ function replay(recorded: readonly Recorded[]): void {
     let total = 0;
     for (const c of cases) {
       const widths = intervalWidths(c.errors, c.level, c.horizon, c.history, c.period, c.origins);
-      const nonNegative = c.history.every((v) => v >= 0);
+      const { lower, upper } = intervalBounds(c.point, widths, c.history);
       const here = { inside: 0, total: c.actual.length };
       c.actual.forEach((a, h) => {
-        const lower = c.point[h]! - widths[h]!;
-        if (a >= (nonNegative ? Math.max(0, lower) : lower) && a <= c.point[h]! + widths[h]!) {
+        if (a >= lower[h]! && a <= upper[h]!) {
           here.inside++;
           insideByStep[h]!++;
         }

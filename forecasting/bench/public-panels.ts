@@ -125,3 +125,11 @@ export async function departuresPerAirport(top = 20): Promise<Panel> {
     })),
   };
 }
+
+/**
+ * How many test origins the bench uses on a panel, half a horizon apart: `requested` where given (as many as each
+ * series allows), else 3, or 10 for a panel of long series (CO2's 741 months).
+ */
+export function panelTestOrigins(panel: Panel, requested = 0): number {
+  return requested || (panel.series[0]!.values.length > 400 ? 10 : 3);
+}

@@ -62,6 +62,23 @@ export interface SeriesBacktest {
 }
 
 /**
+ * Where a rolling-origin backtest forecasts from in a series of `length` values: the last origin `horizon` steps
+ * before the end, then every `originSpacing` earlier, `testOrigins` at most, oldest first; an origin with fewer than
+ * two seasons before it is left out.
+ */
+export function backtestOrigins(
+  length: number,
+  options: BacktestOptions & { readonly period: number },
+): number[] {
+  const origins: number[] = [];
+  for (let k = options.testOrigins - 1; k >= 0; k--) {
+    const origin = length - options.horizon - k * options.originSpacing;
+    if (origin >= 2 * options.period + options.horizon) origins.push(origin);
+  }
+  return origins;
+}
+
+/**
  * Rolling-origin evaluation of one series: at each test origin every method sees only the values before it, so
  * Provena validates and combines on the training part alone, as it does in production.
  */
@@ -87,9 +104,7 @@ export function backtestValues(
   const byOrigin: Record<number, { inside: number; total: number }> = {};
   const selection = { ...defaultSelectionOptions(h, period), ...options.selection };
   const members = classicalMembers(period, selection.extraPeriods);
-  for (let k = options.testOrigins - 1; k >= 0; k--) {
-    const origin = values.length - h - k * options.originSpacing;
-    if (origin < 2 * period + h) continue;
+  for (const origin of backtestOrigins(values.length, options)) {
     origins++;
     const train = values.slice(0, origin);
     const actual = values.slice(origin, origin + h);

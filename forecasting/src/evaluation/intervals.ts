@@ -82,6 +82,21 @@ export function phaseProfile(
 }
 
 /**
+ * The interval `point` ± `widths`, its lower end never below 0 for a history that never was (demand, counts).
+ */
+export function intervalBounds(
+  point: readonly number[],
+  widths: readonly number[],
+  history: readonly number[],
+): { lower: number[]; upper: number[] } {
+  const nonNegative = history.every((v) => v >= 0);
+  return {
+    lower: point.map((p, h) => (nonNegative ? Math.max(0, p - widths[h]!) : p - widths[h]!)),
+    upper: point.map((p, h) => p + widths[h]!),
+  };
+}
+
+/**
  * Half-widths of central prediction intervals at `level`, one per step, from out-of-sample errors
  * (`residuals[k][h]`: the error at step h from validation origin k, made by a forecast that did not see origin k's
  * future). A few origins cannot give each step its own quantile, so each step pools its neighbours, from half to
@@ -118,11 +133,12 @@ export function intervalWidths(
 ): number[] {
   const widths: number[] = [];
   if (residuals.length >= 2) {
+    const aligned = origins && origins.length === residuals.length ? origins : undefined;
     let scales = residuals.map(() => 1);
     let now = 1;
-    if (origins && origins.length === residuals.length) {
+    if (aligned) {
       const window = Math.max(period, horizon);
-      const atOrigins = origins.map((o) => localScale(history.slice(0, o), window));
+      const atOrigins = aligned.map((o) => localScale(history.slice(0, o), window));
       const atEnd = localScale(history, window);
       if ([...atOrigins, atEnd].every((s) => Number.isFinite(s) && s > 0)) {
         scales = atOrigins;
@@ -131,8 +147,8 @@ export function intervalWidths(
     }
     const scores = residuals.map((e, k) => e.map((v) => Math.abs(v) / scales[k]!));
     let profile = (_time: number): number => 1;
-    if (origins && origins.length === residuals.length && period > 1 && horizon >= 2 * period) {
-      const byPhase = phaseProfile(scores, origins, period);
+    if (aligned && period > 1 && horizon >= 2 * period) {
+      const byPhase = phaseProfile(scores, aligned, period);
       profile = (at: number): number => byPhase[at % period]!;
     }
     let phaseFree = 0;
@@ -141,7 +157,7 @@ export function intervalWidths(
       const pooled = scores.flatMap((row, k) =>
         row
           .slice(from, Math.min(horizon, 2 * h + 2))
-          .map((v, j) => v / profile((origins?.[k] ?? 0) + from + j)),
+          .map((v, j) => v / profile((aligned?.[k] ?? 0) + from + j)),
       );
       phaseFree = Math.max(phaseFree, conformalQuantile(pooled, level));
       widths.push(now * phaseFree * profile(history.length + h));

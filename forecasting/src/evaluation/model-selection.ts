@@ -7,7 +7,7 @@ import { dampedTrend, holt, naive2, ses } from '../models/m4-benchmarks';
 import { DEFAULT_NEURAL_LAG, trainNeuralLag, type NeuralLagModel } from '../models/neural-lag';
 import { seasonalNaive } from '../models/seasonal-naive';
 import { theta } from '../models/theta';
-import { intervalWidths } from './intervals';
+import { intervalBounds, intervalWidths } from './intervals';
 import { cleanOutliers } from './outliers';
 import { mae, mean, seasonalNaiveScale } from './metrics';
 
@@ -341,7 +341,6 @@ export function selectAndForecast(
   }
   const rule = combine(final.forecasts, scores, origins.length, options);
   const range = plausibleRange(history);
-  const nonNegative = history.every((v) => v >= 0);
   let kind: string;
   let point: number[];
   let fallback: SelectedForecast['fallback'] = null;
@@ -360,14 +359,12 @@ export function selectAndForecast(
   // Members are inside the range, so is their mean or median; clamping only guards rounding.
   point = point.map((v) => Math.min(range.high, Math.max(range.low, v)));
   const widths = intervalWidths(residuals, options.level, horizon, history, period, residualOrigins);
-  const floor = (v: number): number => (nonNegative ? Math.max(0, v) : v);
   const validation: Record<string, number> = Object.fromEntries(kinds.map((k) => [k, scores.get(k)!]));
   validation[PROVENA] = provenaErrors.length > 0 ? mean(provenaErrors) : NaN;
   return {
     kind,
     point,
-    lower: point.map((p, h) => floor(p - widths[h]!)),
-    upper: point.map((p, h) => p + widths[h]!),
+    ...intervalBounds(point, widths, history),
     level: options.level,
     validation,
     fallback,
