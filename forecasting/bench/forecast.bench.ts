@@ -3,14 +3,14 @@ import { join, resolve } from 'node:path';
 import { addSteps } from '../src/series/time-series';
 import { backtestSeries, PROVENA, summarisePanel, type PanelSummary } from '../src/evaluation/backtest';
 import { runCmapssReport } from '../src/maintenance/cmapss-report';
-import { coverageIntervalText } from '../src/cli/backtest-report';
+import { coverageByStepGroups, coverageIntervalText } from '../src/cli/backtest-report';
 import { OFFICIAL, runM4Panel, type M4PanelResult } from './m4-bench';
 import { readM4Panel, sharedDataDir } from './m4-panels';
 import {
   co2,
   departuresPerAirport,
   employmentBySector,
-  panelTestOrigins,
+  panelBacktestOptions,
   unemploymentByIndustry,
   type Panel,
 } from './public-panels';
@@ -135,19 +135,6 @@ function reportM4(result: M4PanelResult, split: string, stride: number): void {
   );
 }
 
-/** Coverage by forecast step in at most eight groups of consecutive steps, each group the mean of its steps. */
-function coverageByStepGroups(byStep: readonly number[]): string {
-  const size = Math.ceil(byStep.length / 8);
-  const groups: string[] = [];
-  for (let from = 0; from < byStep.length; from += size) {
-    const steps = byStep.slice(from, from + size);
-    const to = from + steps.length;
-    const label = steps.length === 1 ? `${to}` : `${from + 1}–${to}`;
-    groups.push(`${label} ${fmt((100 * steps.reduce((a, b) => a + b, 0)) / steps.length, 1)} %`);
-  }
-  return groups.join(', ');
-}
-
 const PUBLIC_METHODS = ['seasonal-naive', 'naive2', 'theta', 'ets', 'comb', PROVENA];
 
 function reportPublic(summary: PanelSummary, panel: Panel): void {
@@ -248,16 +235,10 @@ async function main(): Promise<void> {
     ];
     for (const panel of panels) {
       if (only && only !== 'public' && !panel.name.toLowerCase().includes(only)) continue;
-      const origins = panelTestOrigins(panel, testOrigins);
+      const options = panelBacktestOptions(panel, testOrigins);
       const summary = summarisePanel(
         panel.name,
-        panel.series.map((s) =>
-          backtestSeries(s, {
-            horizon: panel.horizon,
-            testOrigins: origins,
-            originSpacing: Math.round(panel.horizon / 2),
-          }),
-        ),
+        panel.series.map((s) => backtestSeries(s, options)),
       );
       reportPublic(summary, panel);
       results[panel.name] = summary;

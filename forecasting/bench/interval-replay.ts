@@ -1,14 +1,17 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
-import { coverageBootstrapInterval, type SeriesCoverage } from '../src/evaluation/coverage-interval';
+import { coverageByStepGroups, coverageIntervalText } from '../src/cli/backtest-report';
 import { backtestOrigins } from '../src/evaluation/backtest';
+import { panelCoverage, type CoverageCount } from '../src/evaluation/coverage-interval';
 import { intervalBounds, intervalWidths } from '../src/evaluation/intervals';
 import {
   classicalMembers,
   defaultSelectionOptions,
   selectAndForecast,
+  type SelectionOptions,
 } from '../src/evaluation/model-selection';
+import type { Forecaster } from '../src/models/forecaster';
 import { seasonPeriod } from '../src/series/time-series';
 import { EXTRA_PERIODS } from './m4-bench';
 import { readM4Panel } from './m4-panels';
@@ -16,7 +19,7 @@ import {
   co2,
   departuresPerAirport,
   employmentBySector,
-  panelTestOrigins,
+  panelBacktestOptions,
   unemploymentByIndustry,
 } from './public-panels';
 
@@ -50,8 +53,8 @@ function recordOne(
   before: number,
   history: number[],
   actual: number[],
-  options: ReturnType<typeof defaultSelectionOptions>,
-  members?: ReturnType<typeof classicalMembers>,
+  options: SelectionOptions,
+  members?: readonly Forecaster[],
 ): Recorded {
   const selected = selectAndForecast(history, options, members);
   return {
@@ -90,9 +93,8 @@ async function record(part: string): Promise<Recorded[]> {
       const period = seasonPeriod(s.step);
       const options = defaultSelectionOptions(horizon, period);
       const members = classicalMembers(period, options.extraPeriods);
-      const testOrigins = panelTestOrigins(panel, part === 'public-all' ? 100 : 0);
-      const spacing = { horizon, period, testOrigins, originSpacing: Math.round(horizon / 2) };
-      for (const origin of backtestOrigins(s.values.length, spacing)) {
+      const layout = { ...panelBacktestOptions(panel, part === 'public-all' ? 100 : 0), period };
+      for (const origin of backtestOrigins(s.values.length, layout)) {
         const history = s.values.slice(0, origin);
         const actual = s.values.slice(origin, origin + horizon);
         out.push(recordOne(panel.name, s.id, s.values.length - origin, history, actual, options, members));
@@ -113,50 +115,33 @@ function replay(recorded: readonly Recorded[]): void {
   for (const [panel, cases] of panels) {
     const bySeries = new Map<
       string,
-      { inside: number; total: number; byOrigin: Map<number, SeriesCoverage> }
+      { inside: number; total: number; byOrigin: Record<number, CoverageCount> }
     >();
     const horizon = Math.max(...cases.map((c) => c.horizon));
     const insideByStep = new Array<number>(horizon).fill(0);
-    let inside = 0;
-    let total = 0;
+    const testedByStep = new Array<number>(horizon).fill(0);
     for (const c of cases) {
       const widths = intervalWidths(c.errors, c.level, c.horizon, c.history, c.period, c.origins);
       const { lower, upper } = intervalBounds(c.point, widths, c.history);
       const here = { inside: 0, total: c.actual.length };
       c.actual.forEach((a, h) => {
+        testedByStep[h]!++;
         if (a >= lower[h]! && a <= upper[h]!) {
           here.inside++;
           insideByStep[h]!++;
         }
       });
-      inside += here.inside;
-      total += here.total;
-      const entry = bySeries.get(c.series) ?? { inside: 0, total: 0, byOrigin: new Map() };
+      const entry = bySeries.get(c.series) ?? { inside: 0, total: 0, byOrigin: {} };
       entry.inside += here.inside;
       entry.total += here.total;
-      entry.byOrigin.set(c.before, here);
+      entry.byOrigin[c.before] = here;
       bySeries.set(c.series, entry);
     }
-    const befores = [...new Set(cases.map((c) => c.before))].sort((a, b) => b - a);
-    const interval = coverageBootstrapInterval(
-      [...bySeries.values()].map((s) => ({
-        inside: s.inside,
-        total: s.total,
-        byOrigin: befores.map((b) => s.byOrigin.get(b) ?? { inside: 0, total: 0 }),
-      })),
-    );
-    const group = Math.max(1, Math.ceil(horizon / 8));
-    const steps: string[] = [];
-    for (let h = 0; h < horizon; h += group) {
-      const last = Math.min(horizon, h + group);
-      const hit = insideByStep.slice(h, last).reduce((a, b) => a + b, 0);
-      const n = cases.filter((c) => c.horizon > h).length * (last - h);
-      steps.push(`${h + 1}–${last} ${((100 * hit) / n).toFixed(1)} %`);
-    }
-    const pct = (v: number): string => `${(100 * v).toFixed(1)} %`;
+    const coverage = panelCoverage([...bySeries.values()]);
     console.log(
-      `${panel}: ${cases.length} forecasts, 80 % intervals cover ${pct(inside / total)} ` +
-        `(95 % bootstrap interval ${pct(interval.low)}–${pct(interval.high)}); by step: ${steps.join(', ')}`,
+      `${panel}: ${cases.length} forecasts, 80 % intervals cover ${(100 * coverage.measured).toFixed(1)} % ` +
+        `(${coverageIntervalText(coverage.bootstrap95)}); by step: ` +
+        coverageByStepGroups(insideByStep.map((inside, h) => inside / testedByStep[h]!)),
     );
   }
 }

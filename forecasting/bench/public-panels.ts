@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TimeSeries } from '../src/series/time-series';
+import type { BacktestOptions } from '../src/evaluation/backtest';
 
 /**
  * Real public series shipped by the `vega-datasets` npm package (a dev dependency): BLS unemployment by industry,
@@ -127,9 +128,13 @@ export async function departuresPerAirport(top = 20): Promise<Panel> {
 }
 
 /**
- * How many test origins the bench uses on a panel, half a horizon apart: `requested` where given (as many as each
- * series allows), else 3, or 10 for a panel of long series (CO2's 741 months).
+ * How the bench backtests a panel: test origins half a horizon apart, `requested` of them where given (as many as
+ * each series allows), else 3, or 10 for a panel of long series (CO2's 741 months).
  */
-export function panelTestOrigins(panel: Panel, requested = 0): number {
-  return requested || (panel.series[0]!.values.length > 400 ? 10 : 3);
+export function panelBacktestOptions(panel: Panel, requested = 0): BacktestOptions {
+  return {
+    horizon: panel.horizon,
+    testOrigins: requested || (panel.series[0]!.values.length > 400 ? 10 : 3),
+    originSpacing: Math.round(panel.horizon / 2),
+  };
 }

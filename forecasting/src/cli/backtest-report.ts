@@ -74,3 +74,19 @@ export function panelReport(summary: PanelSummary): string[] {
   );
   return lines;
 }
+
+/**
+ * Coverage by forecast step (`byStep[h]`: the share inside at step h + 1) in at most eight groups of consecutive
+ * steps, each group the mean of its steps: "1–6 84.6 %, 7–12 82.1 %, ...".
+ */
+export function coverageByStepGroups(byStep: readonly number[]): string {
+  const size = Math.ceil(byStep.length / 8);
+  const groups: string[] = [];
+  for (let from = 0; from < byStep.length; from += size) {
+    const steps = byStep.slice(from, from + size);
+    const to = from + steps.length;
+    const label = steps.length === 1 ? `${to}` : `${from + 1}–${to}`;
+    groups.push(`${label} ${fixed((100 * steps.reduce((a, b) => a + b, 0)) / steps.length, 1)} %`);
+  }
+  return groups.join(', ');
+}

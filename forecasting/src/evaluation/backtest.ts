@@ -5,7 +5,7 @@ import { seasonalNaive } from '../models/seasonal-naive';
 import { theta } from '../models/theta';
 import { seasonPeriod, type TimeSeries } from '../series/time-series';
 import { mase, mean, smape } from './metrics';
-import { coverageBootstrapInterval } from './coverage-interval';
+import { panelCoverage } from './coverage-interval';
 import {
   classicalMembers,
   defaultSelectionOptions,
@@ -163,7 +163,7 @@ export interface PanelSummary {
     readonly measured: number;
     readonly nominal: number;
     readonly byOrigin: readonly { readonly stepsBeforeEnd: number; readonly measured: number }[];
-    /** 95 % bootstrap interval of `measured`, resampling series and test origins ({@link coverageBootstrapInterval}). */
+    /** 95 % bootstrap interval of `measured`, resampling series and test origins ({@link panelCoverage}). */
     readonly bootstrap95: { readonly low: number; readonly high: number };
   };
   /** Provena's published values that were not finite or outside the plausible range. */
@@ -188,35 +188,14 @@ export function summarisePanel(panel: string, results: readonly SeriesBacktest[]
     if (ratio > worst.ratio) worst = { seriesId: r.seriesId, ratio };
     for (const c of r.chosen) chosen[c] = (chosen[c] ?? 0) + 1;
   }
-  const inside = results.reduce((a, r) => a + r.coverage.inside, 0);
-  const total = results.reduce((a, r) => a + r.coverage.total, 0);
-  const perOrigin = new Map<number, { inside: number; total: number }>();
-  for (const r of results) {
-    for (const [before, c] of Object.entries(r.coverage.byOrigin)) {
-      const entry = perOrigin.get(Number(before)) ?? { inside: 0, total: 0 };
-      entry.inside += c.inside;
-      entry.total += c.total;
-      perOrigin.set(Number(before), entry);
-    }
-  }
-  const byOrigin = [...perOrigin]
-    .sort((a, b) => b[0] - a[0])
-    .map(([stepsBeforeEnd, c]) => ({ stepsBeforeEnd, measured: c.inside / c.total }));
-  const perSeries = results.map((r) => ({
-    inside: r.coverage.inside,
-    total: r.coverage.total,
-    byOrigin: byOrigin.map((o) => r.coverage.byOrigin[o.stepsBeforeEnd] ?? { inside: 0, total: 0 }),
-  }));
   return {
     panel,
     series: results.length,
     mase: Object.fromEntries(methods.map((m) => [m, mean(valid((r) => r.scores[m]!.mase))])),
     smape: Object.fromEntries(methods.map((m) => [m, mean(valid((r) => r.scores[m]!.smape))])),
     coverage: {
-      measured: total > 0 ? inside / total : NaN,
+      ...panelCoverage(results.map((r) => r.coverage)),
       nominal: results[0]?.coverage.level ?? NaN,
-      byOrigin,
-      bootstrap95: coverageBootstrapInterval(perSeries),
     },
     implausible: results.reduce((a, r) => a + r.implausible, 0),
     worstRatioToSeasonalNaive: worst,

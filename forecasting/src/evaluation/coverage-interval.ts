@@ -62,3 +62,45 @@ export function coverageBootstrapInterval(
   const tail = (1 - confidence) / 2;
   return { low: quantile(pooled, tail), high: quantile(pooled, 1 - tail) };
 }
+
+/** One series' coverage in a rolling-origin test, per test origin keyed by how many steps before its end it lies. */
+export interface SeriesCoverageByOrigin extends CoverageCount {
+  readonly byOrigin: Readonly<Record<number, CoverageCount>>;
+}
+
+/**
+ * A panel's pooled coverage, the same per test origin (oldest first; every series of a public panel shares its
+ * start and length, so one origin is one test period for all of them), and its {@link coverageBootstrapInterval}
+ * over series and those origins. A series not tested from an origin counts nothing there.
+ */
+export function panelCoverage(series: readonly SeriesCoverageByOrigin[]): {
+  readonly measured: number;
+  readonly byOrigin: readonly { readonly stepsBeforeEnd: number; readonly measured: number }[];
+  readonly bootstrap95: { readonly low: number; readonly high: number };
+} {
+  const inside = series.reduce((a, s) => a + s.inside, 0);
+  const total = series.reduce((a, s) => a + s.total, 0);
+  const perOrigin = new Map<number, { inside: number; total: number }>();
+  for (const s of series) {
+    for (const [before, c] of Object.entries(s.byOrigin)) {
+      const entry = perOrigin.get(Number(before)) ?? { inside: 0, total: 0 };
+      entry.inside += c.inside;
+      entry.total += c.total;
+      perOrigin.set(Number(before), entry);
+    }
+  }
+  const byOrigin = [...perOrigin]
+    .sort((a, b) => b[0] - a[0])
+    .map(([stepsBeforeEnd, c]) => ({ stepsBeforeEnd, measured: c.inside / c.total }));
+  return {
+    measured: total > 0 ? inside / total : NaN,
+    byOrigin,
+    bootstrap95: coverageBootstrapInterval(
+      series.map((s) => ({
+        inside: s.inside,
+        total: s.total,
+        byOrigin: byOrigin.map((o) => s.byOrigin[o.stepsBeforeEnd] ?? { inside: 0, total: 0 }),
+      })),
+    ),
+  };
+}
